@@ -1,0 +1,1 @@
+"""api layer of kubegate (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""authn layer of kubegate (see ../shared/ARCHITECTURE.md)."""

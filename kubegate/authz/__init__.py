@@ -1,0 +1,1 @@
+"""authz layer of kubegate (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""endpoints layer of kubegate (see ../shared/ARCHITECTURE.md)."""

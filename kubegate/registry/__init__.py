@@ -1,0 +1,1 @@
+"""registry layer of kubegate (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""server layer of kubegate (see ../shared/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""storage layer of kubegate (see ../shared/ARCHITECTURE.md)."""
