@@ -1,0 +1,54 @@
+"""The contract every authenticator follows.
+
+As in k8s.io/apiserver, an authenticator has one method with three outcomes:
+`None` (this credential is not mine, let the next one look), raise `AuthenticationError`
+(mine, and bad: the request is a 401 and never falls through to anonymous), or an
+`AuthResult` (mine, and good). Authenticators see a framework-free view of the request, so
+none of them imports aiohttp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from cryptography import x509
+
+from kubegate.api.user import UserInfo
+
+
+class AuthenticationError(Exception):
+    """A credential was presented and it is not valid. The message goes to the log only."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResult:
+    user: UserInfo
+    audiences: tuple[str, ...] = ()
+
+
+class HeaderView(Protocol):
+    """The part of a case-insensitive multidict (aiohttp's request headers) authenticators use."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+    def getall(self, key: str, default: list[str], /) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuthRequest:
+    """What authenticators may read of a request.
+
+    `headers` is a case-insensitive multi-mapping (`getall` for repeated headers).
+    `peer_certificates` is the client certificate chain the TLS layer verified, leaf first;
+    empty when the client presented none.
+    """
+
+    headers: HeaderView
+    peer_certificates: Sequence[x509.Certificate] = ()
+    peer_certificate_der: bytes = b""
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, request: AuthRequest) -> AuthResult | None: ...

@@ -1,0 +1,33 @@
+"""Adds `system:authenticated` to every identity an authenticator vouched for.
+
+Wraps the credential authenticators (not anonymous), as k8s.io/apiserver's
+`AuthenticatedGroupAdder` does. Inner authenticators cache their results per credential, so the
+decorated copy is cached per inner result and a repeat client costs no allocation.
+"""
+
+from __future__ import annotations
+
+from kubegate.api.user import ALL_AUTHENTICATED
+from kubegate.authn.authenticator import Authenticator, AuthRequest, AuthResult
+
+_CACHE_SIZE = 4096
+
+
+class AuthenticatedGroupAdder:
+    def __init__(self, inner: Authenticator) -> None:
+        self._inner = inner
+        # id(inner result) -> (inner result, decorated); holding the inner result keeps its id unique.
+        self._decorated: dict[int, tuple[AuthResult, AuthResult]] = {}
+
+    async def authenticate(self, request: AuthRequest) -> AuthResult | None:
+        result = await self._inner.authenticate(request)
+        if result is None:
+            return None
+        hit = self._decorated.get(id(result))
+        if hit is not None and hit[0] is result:
+            return hit[1]
+        decorated = AuthResult(result.user.with_groups(ALL_AUTHENTICATED), result.audiences)
+        if len(self._decorated) >= _CACHE_SIZE:
+            self._decorated.clear()
+        self._decorated[id(result)] = (result, decorated)
+        return decorated

@@ -1,0 +1,45 @@
+"""The contract every authorizer follows, and the attributes it decides on.
+
+As in k8s.io/apiserver: one method answering `(decision, reason)`. RBAC only ever allows or has
+no opinion; the union denies when every authorizer had no opinion.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+from kubegate.api.user import UserInfo
+
+
+class Decision(enum.Enum):
+    DENY = 0  # the zero value is the safe one
+    ALLOW = 1
+    NO_OPINION = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Attributes:
+    """authorizer.Attributes: who wants to do what to which object or path."""
+
+    user: UserInfo
+    verb: str
+    is_resource_request: bool
+    namespace: str = ""
+    api_group: str = ""
+    api_version: str = ""
+    resource: str = ""
+    subresource: str = ""
+    name: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    decision: Decision
+    reason: str = ""
+
+
+class Authorizer(Protocol):
+    async def authorize(self, attributes: Attributes) -> Verdict: ...

@@ -1,0 +1,1 @@
+"""aiohttp middlewares, one per pipeline stage, in the real apiserver's order."""

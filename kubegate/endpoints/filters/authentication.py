@@ -1,0 +1,45 @@
+"""Authenticate the request with the configured chain, or answer 401.
+
+The client certificate is read from the TLS connection; the chain decides. A presented but bad
+credential is logged (never the credential itself) and answered `Unauthorized`.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+
+from aiohttp import web
+
+from kubegate.api import errors
+from kubegate.authn.authenticator import AuthenticationError, AuthRequest
+from kubegate.endpoints.context import AUDIENCES, USER, server_of
+from kubegate.endpoints.filters.types import Handler
+
+log = logging.getLogger("kubegate.authn")
+
+
+def peer_certificate_der(request: web.Request) -> bytes:
+    transport = request.transport
+    if transport is None:
+        return b""
+    ssl_object = transport.get_extra_info("ssl_object")
+    if not isinstance(ssl_object, (ssl.SSLObject, ssl.SSLSocket)):
+        return b""
+    return ssl_object.getpeercert(binary_form=True) or b""
+
+
+@web.middleware
+async def authentication_filter(request: web.Request, handler: Handler) -> web.StreamResponse:
+    authenticator = server_of(request).authenticator
+    auth_request = AuthRequest(headers=request.headers, peer_certificate_der=peer_certificate_der(request))
+    try:
+        result = await authenticator.authenticate(auth_request)
+    except AuthenticationError as exc:
+        log.info("Unable to authenticate the request: %s %s: %s", request.method, request.path, exc)
+        raise errors.unauthorized() from None
+    if result is None:
+        raise errors.unauthorized()
+    request[USER] = result.user
+    request[AUDIENCES] = result.audiences
+    return await handler(request)

@@ -1,0 +1,1 @@
+"""Verb handlers: one module per verb, shared by every resource."""

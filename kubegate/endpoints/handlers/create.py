@@ -1,0 +1,36 @@
+"""POST to a collection: create an object (201), or run a create-only virtual resource.
+
+Create-only resources that are never stored (access reviews, token requests, SelfSubjectReview)
+are answered by handlers registered in `server.virtual_creates`, keyed by group, resource and
+subresource; everything else goes to the generic store.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from kubegate.api import errors
+from kubegate.endpoints.context import server_of
+from kubegate.endpoints.handlers.common import check_kind, dry_run, read_object, resolve_target
+from kubegate.endpoints.responses import stored_response
+
+
+async def create(request: web.Request) -> web.StreamResponse:
+    target = resolve_target(request, verb="create")
+    server = server_of(request)
+    virtual = server.virtual_creates.get((target.spec.group, target.spec.plural, target.subresource))
+    if virtual is not None:
+        return await virtual(request, target)
+    if target.spec.verbs == ("create",) or target.subresource:
+        # computed resources (reviews, token requests) are never stored; those not built yet
+        # say so instead of pretending
+        raise errors.StatusError(
+            405, "MethodNotAllowed",
+            f"kubegate does not serve create on {target.spec.group_resource}"
+            + (f"/{target.subresource}" if target.subresource else "") + " yet",
+        )
+    body = await read_object(request)
+    check_kind(target.spec, body)
+    is_dry_run = dry_run(request.rel_url.query.getall("dryRun", []))
+    stored = server.rest.create(target.spec, target.namespace, body, dry_run=is_dry_run)
+    return stored_response(stored, target.accepted, status=201)

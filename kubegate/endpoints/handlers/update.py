@@ -1,0 +1,28 @@
+"""PUT of an object or of its status subresource (200, or 201 where PUT may create)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from kubegate.endpoints.context import server_of
+from kubegate.endpoints.handlers.common import check_kind, dry_run, read_object, resolve_target
+from kubegate.endpoints.responses import stored_response
+
+
+async def update(request: web.Request) -> web.StreamResponse:
+    target = resolve_target(request, verb="update")
+    server = server_of(request)
+    virtual = server.virtual_updates.get((target.spec.group, target.spec.plural, target.subresource))
+    if virtual is not None:
+        return await virtual(request, target)
+    body = await read_object(request)
+    check_kind(target.spec, body)
+    stored, created = server.rest.update(
+        target.spec,
+        target.namespace,
+        target.name,
+        body,
+        subresource=target.subresource,
+        dry_run=dry_run(request.rel_url.query.getall("dryRun", [])),
+    )
+    return stored_response(stored, target.accepted, status=201 if created else 200)

@@ -1,0 +1,119 @@
+"""Per-resource behaviour that differs from the generic store, as a table.
+
+The real apiserver gives every resource a strategy (PrepareForCreate, PrepareForUpdate, name
+validation, whether generation is tracked). kubegate keeps only the differences that a client
+can notice, as rows keyed by (group, plural); everything else uses `DEFAULT`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+#: Mutates a new object (already a private copy) before it is stored.
+CreateHook = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    #: which rule metadata.name must follow: "subdomain", "label", "dns1035" or "path"
+    name_rule: str = "subdomain"
+    #: metadata.generation starts at 1 and moves with every change outside metadata and status
+    tracks_generation: bool = False
+    #: extra defaults applied on create, after metadata is set
+    on_create: CreateHook | None = None
+    #: objects of this resource may be created by a PUT to a name that does not exist yet
+    allow_create_on_update: bool = False
+    #: DELETE answers with the object rather than a `Status` of kind Success
+    returns_deleted_object: bool = False
+
+
+def _namespace_defaults(obj: dict[str, Any]) -> None:
+    metadata = obj["metadata"]
+    # The NamespaceDefaultLabelName feature: every namespace is selectable by its own name.
+    metadata["labels"] = {**(metadata.get("labels") or {}), "kubernetes.io/metadata.name": metadata["name"]}
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict):
+        spec.setdefault("finalizers", ["kubernetes"])
+    obj["status"] = {"phase": "Active"}
+
+
+def _pod_defaults(obj: dict[str, Any]) -> None:
+    """A pod that nothing schedules: Pending, with the QoS class the spec implies."""
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    assert isinstance(spec, dict)
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("schedulerName", "default-scheduler")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("enableServiceLinks", True)
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    spec.setdefault("priority", 0)
+    containers = spec.get("containers") if isinstance(spec.get("containers"), list) else []
+    for container in containers or []:
+        if isinstance(container, dict):
+            container.setdefault("terminationMessagePath", "/dev/termination-log")
+            container.setdefault("terminationMessagePolicy", "File")
+            image = str(container.get("image", ""))
+            default_pull = "Always" if image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1] else "IfNotPresent"
+            container.setdefault("imagePullPolicy", default_pull)
+            container.setdefault("resources", {})
+    obj["status"] = {"phase": "Pending", "qosClass": _qos_class(containers or [])}
+
+
+def _qos_class(containers: list[Any]) -> str:
+    requests_any = False
+    guaranteed = bool(containers)
+    for container in containers:
+        resources = container.get("resources", {}) if isinstance(container, dict) else {}
+        limits = resources.get("limits") or {}
+        requests = resources.get("requests") or {}
+        if limits or requests:
+            requests_any = True
+        if not all(k in limits for k in ("cpu", "memory")) or any(requests.get(k, limits[k]) != limits[k] for k in ("cpu", "memory")):
+            guaranteed = False
+    if guaranteed:
+        return "Guaranteed"
+    return "Burstable" if requests_any else "BestEffort"
+
+
+def _service_account_defaults(obj: dict[str, Any]) -> None:
+    obj.pop("status", None)
+
+
+DEFAULT = Strategy()
+_GENERATION = Strategy(tracks_generation=True)
+_PATH_NAMES = Strategy(name_rule="path")
+
+STRATEGIES: dict[tuple[str, str], Strategy] = {
+    ("", "namespaces"): Strategy(name_rule="label", on_create=_namespace_defaults, returns_deleted_object=True),
+    ("", "pods"): Strategy(on_create=_pod_defaults, returns_deleted_object=True),
+    ("", "services"): Strategy(name_rule="dns1035"),
+    ("", "serviceaccounts"): Strategy(on_create=_service_account_defaults, returns_deleted_object=True),
+    ("storage.k8s.io", "storageclasses"): Strategy(returns_deleted_object=True),
+    ("", "replicationcontrollers"): _GENERATION,
+    ("", "events"): Strategy(allow_create_on_update=True),
+    ("", "endpoints"): Strategy(allow_create_on_update=True),
+    ("apps", "deployments"): _GENERATION,
+    ("apps", "replicasets"): _GENERATION,
+    ("apps", "statefulsets"): _GENERATION,
+    ("apps", "daemonsets"): _GENERATION,
+    ("batch", "jobs"): _GENERATION,
+    ("batch", "cronjobs"): _GENERATION,
+    ("autoscaling", "horizontalpodautoscalers"): _GENERATION,
+    ("networking.k8s.io", "ingresses"): _GENERATION,
+    ("networking.k8s.io", "networkpolicies"): _GENERATION,
+    ("policy", "poddisruptionbudgets"): _GENERATION,
+    ("apiextensions.k8s.io", "customresourcedefinitions"): _GENERATION,
+    ("coordination.k8s.io", "leases"): Strategy(allow_create_on_update=True),
+    ("rbac.authorization.k8s.io", "roles"): _PATH_NAMES,
+    ("rbac.authorization.k8s.io", "clusterroles"): _PATH_NAMES,
+    ("rbac.authorization.k8s.io", "rolebindings"): _PATH_NAMES,
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): _PATH_NAMES,
+}
+
+
+def strategy_for(group: str, plural: str) -> Strategy:
+    return STRATEGIES.get((group, plural), DEFAULT)

@@ -1,0 +1,78 @@
+"""Assembles a kubegate server: state, the filter chain in the real order, and the routes.
+
+`build_state` wires the layers (store, registry, auth chains); `build_app` puts the filters
+around the single dispatching route. Tests call both in-process with the options they need.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
+from kubegate.authn.factory import AuthenticationOptions, build_authenticator
+from kubegate.authz.factory import build_authorizer
+from kubegate.controllers.namespace import NamespaceController
+from kubegate.endpoints import virtual
+from kubegate.endpoints.context import SERVER_KEY
+from kubegate.endpoints.dispatch import dispatch
+from kubegate.endpoints.filters.authentication import authentication_filter
+from kubegate.endpoints.filters.authorization import authorization_filter
+from kubegate.endpoints.filters.errors import errors_filter
+from kubegate.endpoints.filters.requestinfo import requestinfo_filter
+from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
+from kubegate.registry.catalog import Catalog
+from kubegate.registry.discovery import Discovery
+from kubegate.registry.openapi import OpenAPIV3
+from kubegate.registry.rest import GenericStore
+from kubegate.server import bootstrap
+from kubegate.server.state import APIServer
+from kubegate.server.version import VersionInfo
+from kubegate.storage.memory import Store
+
+#: The pipeline, outermost first, as the real apiserver's handler chain orders it.
+FILTERS = (errors_filter, requestinfo_filter, authentication_filter, authorization_filter)
+
+
+def build_state(
+    *,
+    anonymous_auth: bool = True,
+    authorization_modes: tuple[str, ...] = ("AlwaysAllow",),
+    kubernetes_version: str = "1.32.4",
+    watch_cache_size: int = 10_000,
+    address: str = "127.0.0.1:6443",
+) -> APIServer:
+    version = VersionInfo.parse(kubernetes_version)
+    store = Store(history=watch_cache_size)
+    catalog = Catalog.build(BUILTIN_RESOURCES, preferred=PREFERRED_VERSIONS)
+    rest = GenericStore(store)
+    state = APIServer(
+        store=store,
+        catalog=catalog,
+        rest=rest,
+        discovery=Discovery(catalog, server_address=lambda: address),
+        openapi=OpenAPIV3(resources=catalog, kubernetes_minor=version.minor_int, git_version=version.git_version),
+        authenticator=build_authenticator(AuthenticationOptions(anonymous=anonymous_auth)),
+        authorizer=build_authorizer(authorization_modes),
+        version=version,
+        address=address,
+    )
+    virtual.install(state)
+    bootstrap.seed(rest, catalog)
+    return state
+
+
+def build_app(state: APIServer) -> web.Application:
+    # aiohttp's own limit sits just above the real one so that our check answers with a Status.
+    app = web.Application(middlewares=FILTERS, client_max_size=MAX_REQUEST_BODY_BYTES + 1)
+    app[SERVER_KEY] = state
+    app.router.add_route("*", "/{path:.*}", dispatch)
+
+    async def start_controllers(app: web.Application) -> None:
+        NamespaceController(state.rest, state.catalog)
+
+    async def stop_watches(app: web.Application) -> None:
+        state.store.close_watchers()
+
+    app.on_startup.append(start_controllers)
+    app.on_shutdown.append(stop_watches)
+    return app

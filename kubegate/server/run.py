@@ -1,0 +1,87 @@
+"""Running the server: PKI on first start, the listening socket, signals, the ready line.
+
+The socket is bound before the PKI is written so that `--secure-port 0` (a free port, for tests)
+ends up in the admin kubeconfig. SIGINT and SIGTERM close watches and connections cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+import sys
+
+from aiohttp import web
+
+from kubegate import pki
+from kubegate.config import ServerConfig
+from kubegate.server.app import build_app, build_state
+from kubegate.server.tls import server_context
+
+log = logging.getLogger("kubegate")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve(config: ServerConfig) -> None:
+    sock = _listen(config.bind_address, config.secure_port)
+    port = sock.getsockname()[1]
+    url = config.server_url(port)
+    files = pki.ensure_pki(
+        config.pki_dir, server_url=url, key_type=config.key_type, extra_sans=config.tls_san
+    )
+    for warning in files.warnings:
+        log.warning("%s", warning)
+    context = server_context(
+        cert_file=config.tls_cert_file or files.serving_cert,
+        key_file=config.tls_private_key_file or files.serving_key,
+        client_ca_files=[config.client_ca_file or files.ca_cert],
+    )
+    state = build_state(
+        anonymous_auth=config.anonymous_auth,
+        authorization_modes=config.authorization_mode,
+        kubernetes_version=config.kubernetes_version,
+        watch_cache_size=config.watch_cache_size,
+        address=f"{config.client_host}:{port}",
+    )
+    app = build_app(state)
+    runner = web.AppRunner(app, access_log=log if config.v >= 2 else None, handle_signals=False, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.SockSite(runner, sock, ssl_context=context)
+    await site.start()
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    print(f"kubegate: serving on {url} (kubeconfig: {files.admin_kubeconfig.resolve()})", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        await runner.cleanup()
+
+
+def run(config: ServerConfig) -> int:
+    logging.basicConfig(
+        level=logging.INFO if config.v >= 1 else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency, but not on every platform
+        asyncio.run(serve(config))
+    else:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(serve(config))
+    return 0
