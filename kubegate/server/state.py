@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kubegate.authn.authenticator import Authenticator
 from kubegate.authz.authorizer import Authorizer
@@ -37,7 +37,7 @@ class APIServer:
     virtual_creates: dict[tuple[str, str, str], VirtualHandler] = field(default_factory=dict)
     virtual_updates: dict[tuple[str, str, str], VirtualHandler] = field(default_factory=dict)
     #: extra non-resource paths by first segment (issuer discovery, for one)
-    nonresource_routes: dict[str, "NonResourceRoute"] = field(default_factory=dict)
+    nonresource_routes: dict[str, NonResourceRoute] = field(default_factory=dict)
 
 
 if TYPE_CHECKING:
