@@ -8,6 +8,7 @@ at start with a message that names the file and the key.
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Option:
     flag: str
-    kind: str  # "str", "int", "bool", "list" (comma-separated or repeated), "path"
+    kind: str  # "str", "int", "bool", "list" (comma-separated or repeated), "path", "paths", "duration"
     default: Any
     help: str
 
@@ -34,20 +35,59 @@ class Option:
 
 
 OPTIONS: tuple[Option, ...] = (
+    # serving
     Option("bind-address", "str", "127.0.0.1", "IP address to listen on (kube-apiserver's flag)"),
     Option("secure-port", "int", 6443, "HTTPS port; 0 picks a free one"),
+    Option("advertise-address", "str", "", "address written into kubeconfigs (default: the bind address)"),
     Option("pki-dir", "path", DEFAULT_PKI_DIR, "where generated certificates and keys live"),
     Option("tls-cert-file", "path", None, "serving certificate (default: PKI_DIR/apiserver.crt)"),
     Option("tls-private-key-file", "path", None, "serving key (default: PKI_DIR/apiserver.key)"),
-    Option("tls-san", "list", [], "extra subject alternative names for the generated serving cert"),
-    Option("client-ca-file", "path", None, "CA bundle that verifies client certificates (default: PKI_DIR/ca.crt)"),
+    Option("tls-san", "list", (), "extra subject alternative names for the generated serving cert"),
     Option("key-type", "str", "ecdsa", "key algorithm for generated keys: ecdsa (P-256) or rsa (2048)"),
-    Option("anonymous-auth", "bool", True, "treat requests without credentials as system:anonymous"),
-    Option("authorization-mode", "list", ["AlwaysAllow"], "ordered authorizers: AlwaysAllow, AlwaysDeny"),
     Option("kubernetes-version", "str", "1.32.4", "version reported by /version (kubectl's dispatcher picks its binary from it)"),
     Option("watch-cache-size", "int", 10000, "events kept for resuming watches; older resourceVersions get 410"),
-    Option("advertise-address", "str", "", "address written into kubeconfigs (default: the bind address)"),
     Option("v", "int", 0, "log verbosity (0 = warnings and the ready line, 2 = requests)"),
+    # authentication
+    Option("client-ca-file", "path", None, "CA bundle that verifies client certificates (default: PKI_DIR/ca.crt)"),
+    Option("anonymous-auth", "bool", True, "treat requests without credentials as system:anonymous"),
+    Option("token-auth-file", "path", None, "static tokens: CSV token,user,uid,\"group1,group2\""),
+    Option("service-account-key-file", "paths", (), "public keys that verify ServiceAccount tokens (default: PKI_DIR/sa.pub)"),
+    Option("service-account-signing-key-file", "path", None, "private key that signs ServiceAccount tokens (default: PKI_DIR/sa.key)"),
+    Option("service-account-issuer", "list", ("https://kubernetes.default.svc.cluster.local",), "issuers of ServiceAccount tokens; the first signs"),
+    Option("api-audiences", "list", (), "audiences the API accepts in tokens (default: the first issuer)"),
+    Option("service-account-lookup", "bool", True, "ServiceAccount tokens are valid only while their objects exist"),
+    Option("service-account-max-token-expiration", "duration", 0.0, "longest expiration a TokenRequest may get (0 = no limit)"),
+    Option("enable-bootstrap-token-auth", "bool", False, "accept bootstrap tokens from kube-system Secrets"),
+    Option("oidc-issuer-url", "str", "", "OIDC issuer URL (https)"),
+    Option("oidc-client-id", "str", "", "OIDC client id, which must be in the token's aud"),
+    Option("oidc-username-claim", "str", "sub", "claim that names the user"),
+    Option("oidc-username-prefix", "str", "", "prefix for user names (default issuer#, except for email; '-' for none)"),
+    Option("oidc-groups-claim", "str", "", "claim that lists the user's groups"),
+    Option("oidc-groups-prefix", "str", "", "prefix for group names"),
+    Option("oidc-required-claim", "list", (), "key=value claims a token must carry (repeatable)"),
+    Option("oidc-ca-file", "path", None, "CA bundle for the OIDC issuer's TLS"),
+    Option("oidc-signing-algs", "list", ("RS256",), "accepted OIDC signing algorithms"),
+    Option("authentication-config", "path", None, "AuthenticationConfiguration file (JWT issuers)"),
+    Option("authentication-token-webhook-config-file", "path", None, "kubeconfig-shaped file of a TokenReview webhook"),
+    Option("authentication-token-webhook-cache-ttl", "duration", 120.0, "how long webhook token answers are cached"),
+    Option("authentication-token-webhook-version", "str", "v1", "TokenReview version the webhook speaks"),
+    Option("requestheader-client-ca-file", "path", None, "CA bundle that verifies front-proxy client certificates"),
+    Option("requestheader-allowed-names", "list", (), "front-proxy certificate CNs allowed (empty: any from the CA)"),
+    Option("requestheader-username-headers", "list", (), "headers carrying the user name, e.g. X-Remote-User"),
+    Option("requestheader-uid-headers", "list", (), "headers carrying the user's uid, e.g. X-Remote-Uid"),
+    Option("requestheader-group-headers", "list", (), "headers carrying groups, e.g. X-Remote-Group"),
+    Option("requestheader-extra-headers-prefix", "list", (), "header prefixes carrying extra values, e.g. X-Remote-Extra-"),
+    # authorization
+    Option("authorization-mode", "list", ("AlwaysAllow",), "ordered authorizers: AlwaysAllow, AlwaysDeny, RBAC, ABAC, Webhook, Node"),
+    Option("authorization-policy-file", "path", None, "ABAC policy, one JSON object a line"),
+    Option("authorization-webhook-config-file", "path", None, "kubeconfig-shaped file of a SubjectAccessReview webhook"),
+    Option("authorization-webhook-cache-authorized-ttl", "duration", 300.0, "how long webhook allows are cached"),
+    Option("authorization-webhook-cache-unauthorized-ttl", "duration", 30.0, "how long webhook denials are cached"),
+    Option("authorization-webhook-version", "str", "v1", "SubjectAccessReview version the webhook speaks"),
+    Option("authorization-config", "path", None, "AuthorizationConfiguration file (replaces --authorization-mode)"),
+    # controllers
+    Option("legacy-service-account-token-secrets", "bool", False, "create a token Secret for every ServiceAccount, as before 1.24"),
+    Option("cluster-signing-duration", "duration", 365 * 86400.0, "lifetime of certificates the CSR signers issue"),
 )
 
 _BY_ATTR = {option.attr: option for option in OPTIONS}
@@ -55,21 +95,63 @@ _BY_ATTR = {option.attr: option for option in OPTIONS}
 
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
+    """Every setting, one attribute per `OPTIONS` row (flag name with `_` for `-`)."""
+
     bind_address: str = "127.0.0.1"
     secure_port: int = 6443
+    advertise_address: str = ""
     pki_dir: Path = Path(DEFAULT_PKI_DIR)
     tls_cert_file: Path | None = None
     tls_private_key_file: Path | None = None
     tls_san: tuple[str, ...] = ()
-    client_ca_file: Path | None = None
     key_type: str = "ecdsa"
-    anonymous_auth: bool = True
-    authorization_mode: tuple[str, ...] = ("AlwaysAllow",)
     kubernetes_version: str = "1.32.4"
     watch_cache_size: int = 10000
-    advertise_address: str = ""
     v: int = 0
+    client_ca_file: Path | None = None
+    anonymous_auth: bool = True
+    token_auth_file: Path | None = None
+    service_account_key_file: tuple[Path, ...] = ()
+    service_account_signing_key_file: Path | None = None
+    service_account_issuer: tuple[str, ...] = ("https://kubernetes.default.svc.cluster.local",)
+    api_audiences: tuple[str, ...] = ()
+    service_account_lookup: bool = True
+    service_account_max_token_expiration: float = 0.0
+    enable_bootstrap_token_auth: bool = False
+    oidc_issuer_url: str = ""
+    oidc_client_id: str = ""
+    oidc_username_claim: str = "sub"
+    oidc_username_prefix: str = ""
+    oidc_groups_claim: str = ""
+    oidc_groups_prefix: str = ""
+    oidc_required_claim: tuple[str, ...] = ()
+    oidc_ca_file: Path | None = None
+    oidc_signing_algs: tuple[str, ...] = ("RS256",)
+    authentication_config: Path | None = None
+    authentication_token_webhook_config_file: Path | None = None
+    authentication_token_webhook_cache_ttl: float = 120.0
+    authentication_token_webhook_version: str = "v1"
+    requestheader_client_ca_file: Path | None = None
+    requestheader_allowed_names: tuple[str, ...] = ()
+    requestheader_username_headers: tuple[str, ...] = ()
+    requestheader_uid_headers: tuple[str, ...] = ()
+    requestheader_group_headers: tuple[str, ...] = ()
+    requestheader_extra_headers_prefix: tuple[str, ...] = ()
+    authorization_mode: tuple[str, ...] = ("AlwaysAllow",)
+    authorization_policy_file: Path | None = None
+    authorization_webhook_config_file: Path | None = None
+    authorization_webhook_cache_authorized_ttl: float = 300.0
+    authorization_webhook_cache_unauthorized_ttl: float = 30.0
+    authorization_webhook_version: str = "v1"
+    authorization_config: Path | None = None
+    legacy_service_account_token_secrets: bool = False
+    cluster_signing_duration: float = 365 * 86400.0
     config_file: Path | None = field(default=None)
+
+    @property
+    def api_audiences_or_default(self) -> tuple[str, ...]:
+        """--api-audiences, defaulting to the service-account issuers as the real server does."""
+        return self.api_audiences or self.service_account_issuer[:1]
 
     @property
     def client_host(self) -> str:
@@ -95,12 +177,32 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         name = f"--{option.flag}"
         if option.kind == "bool":
             parser.add_argument(name, type=_parse_bool, nargs="?", const=True, default=None, help=option.help)
-        elif option.kind == "list":
+        elif option.kind in ("list", "paths"):
             parser.add_argument(name, action="append", default=None, help=option.help)
         elif option.kind == "int":
             parser.add_argument(name, type=int, default=None, help=option.help)
         else:
             parser.add_argument(name, default=None, help=option.help)
+
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a Go duration such as `2m`, `1h30m` or `90s` (`0` alone is allowed)."""
+    text = text.strip()
+    if text in ("0", ""):
+        return 0.0
+    position, total = 0, 0.0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != position:
+            break
+        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        position = match.end()
+    if position != len(text):
+        raise ValueError(f"invalid duration {text!r}")
+    return total
 
 
 def _parse_bool(text: str) -> bool:
@@ -127,6 +229,11 @@ def _coerce(option: Option, value: Any, *, source: str) -> Any:
             return tuple(part.strip() for item in items for part in str(item).split(",") if part.strip())
         if option.kind == "path":
             return Path(str(value))
+        if option.kind == "paths":
+            items = value if isinstance(value, list) else [value]
+            return tuple(Path(str(item)) for item in items)
+        if option.kind == "duration":
+            return parse_duration(str(value)) if not isinstance(value, (int, float)) or isinstance(value, bool) else float(value)
         return str(value)
     except (TypeError, ValueError, argparse.ArgumentTypeError):
         raise ConfigError(f"{source}: {option.flag}: invalid {option.kind} value {value!r}") from None

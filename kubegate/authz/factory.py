@@ -6,16 +6,21 @@ kubegate does not know stops the server at start with the list of known ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from kubegate.authz.always import AlwaysAllowAuthorizer, AlwaysDenyAuthorizer
 from kubegate.authz.authorizer import Authorizer
 from kubegate.authz.privileged import PrivilegedGroupAuthorizer
 from kubegate.authz.union import UnionAuthorizer
+from kubegate.config import ServerConfig
+from kubegate.registry.rest import GenericStore
 
-_MODES: dict[str, Callable[[], Authorizer]] = {
-    "AlwaysAllow": AlwaysAllowAuthorizer,
-    "AlwaysDeny": AlwaysDenyAuthorizer,
+#: mode name -> constructor from the configuration and the store (RBAC reads roles from it)
+ModeFactory = Callable[[ServerConfig, GenericStore], Authorizer]
+
+_MODES: dict[str, ModeFactory] = {
+    "AlwaysAllow": lambda config, rest: AlwaysAllowAuthorizer(),
+    "AlwaysDeny": lambda config, rest: AlwaysDenyAuthorizer(),
 }
 
 KNOWN_MODES = ("AlwaysAllow", "AlwaysDeny", "ABAC", "Webhook", "RBAC", "Node")
@@ -25,7 +30,8 @@ class AuthorizationConfigError(ValueError):
     pass
 
 
-def build_authorizer(modes: Sequence[str]) -> Authorizer:
+def build_authorizer(config: ServerConfig, *, rest: GenericStore) -> Authorizer:
+    modes = config.authorization_mode
     if not modes:
         raise AuthorizationConfigError("at least one authorization-mode must be passed")
     chain: list[Authorizer] = [PrivilegedGroupAuthorizer()]
@@ -41,5 +47,5 @@ def build_authorizer(modes: Sequence[str]) -> Authorizer:
             raise AuthorizationConfigError(
                 f"unknown authorization mode {mode!r}; known modes: {', '.join(KNOWN_MODES)}"
             )
-        chain.append(factory())
+        chain.append(factory(config, rest))
     return UnionAuthorizer(chain)

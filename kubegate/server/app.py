@@ -9,8 +9,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
-from kubegate.authn.factory import AuthenticationOptions, build_authenticator
+from kubegate.authn.factory import build_authenticator
 from kubegate.authz.factory import build_authorizer
+from kubegate.config import ServerConfig
 from kubegate.controllers.namespace import NamespaceController
 from kubegate.endpoints import virtual
 from kubegate.endpoints.context import SERVER_KEY
@@ -19,6 +20,7 @@ from kubegate.endpoints.filters.authentication import authentication_filter
 from kubegate.endpoints.filters.authorization import authorization_filter
 from kubegate.endpoints.filters.errors import errors_filter
 from kubegate.endpoints.filters.requestinfo import requestinfo_filter
+from kubegate.pki import PkiFiles
 from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
@@ -33,26 +35,27 @@ from kubegate.storage.memory import Store
 FILTERS = (errors_filter, requestinfo_filter, authentication_filter, authorization_filter)
 
 
-def build_state(
-    *,
-    anonymous_auth: bool = True,
-    authorization_modes: tuple[str, ...] = ("AlwaysAllow",),
-    kubernetes_version: str = "1.32.4",
-    watch_cache_size: int = 10_000,
-    address: str = "127.0.0.1:6443",
-) -> APIServer:
-    version = VersionInfo.parse(kubernetes_version)
-    store = Store(history=watch_cache_size)
+def build_state(config: ServerConfig, *, pki: PkiFiles | None = None, port: int | None = None) -> APIServer:
+    """Everything a server holds, wired from its configuration.
+
+    `pki` supplies defaults for files the configuration leaves unset (the ServiceAccount keys,
+    the client CA); `port` is the port actually bound, when `--secure-port 0` picked one.
+    """
+    version = VersionInfo.parse(config.kubernetes_version)
+    store = Store(history=config.watch_cache_size)
     catalog = Catalog.build(BUILTIN_RESOURCES, preferred=PREFERRED_VERSIONS)
     rest = GenericStore(store)
+    address = f"{config.client_host}:{port if port is not None else config.secure_port}"
     state = APIServer(
+        config=config,
+        pki=pki,
         store=store,
         catalog=catalog,
         rest=rest,
         discovery=Discovery(catalog, server_address=lambda: address),
         openapi=OpenAPIV3(resources=catalog, kubernetes_minor=version.minor_int, git_version=version.git_version),
-        authenticator=build_authenticator(AuthenticationOptions(anonymous=anonymous_auth)),
-        authorizer=build_authorizer(authorization_modes),
+        authenticator=build_authenticator(config, pki=pki, rest=rest),
+        authorizer=build_authorizer(config, rest=rest),
         version=version,
         address=address,
     )

@@ -46,13 +46,7 @@ async def serve(config: ServerConfig) -> None:
         key_file=config.tls_private_key_file or files.serving_key,
         client_ca_files=[config.client_ca_file or files.ca_cert],
     )
-    state = build_state(
-        anonymous_auth=config.anonymous_auth,
-        authorization_modes=config.authorization_mode,
-        kubernetes_version=config.kubernetes_version,
-        watch_cache_size=config.watch_cache_size,
-        address=f"{config.client_host}:{port}",
-    )
+    state = build_state(config, pki=files, port=port)
     app = build_app(state)
     runner = web.AppRunner(app, access_log=log if config.v >= 2 else None, handle_signals=False, shutdown_timeout=2.0)
     await runner.setup()

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from kubegate.authn.authenticator import Authenticator
 from kubegate.authz.authorizer import Authorizer
+from kubegate.config import ServerConfig
+from kubegate.pki import PkiFiles
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
@@ -22,6 +24,8 @@ from kubegate.storage.memory import Store
 
 @dataclass
 class APIServer:
+    config: ServerConfig
+    pki: PkiFiles | None
     store: Store
     catalog: Catalog
     rest: GenericStore

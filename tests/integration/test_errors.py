@@ -162,7 +162,7 @@ async def test_unexpected_errors_are_a_500_status_without_traceback(api: InProce
 
 
 async def test_always_deny_gives_the_real_403(start_server: StartServer, alice: Identity, admin: Identity) -> None:
-    api = await start_server(authorization_modes=("AlwaysDeny",))
+    api = await start_server(authorization_mode=("AlwaysDeny",))
     response = await api.request("GET", "/apis/apps/v1/namespaces/default/deployments/web", identity=alice)
     assert response.status == 403
     assert response.body == status(

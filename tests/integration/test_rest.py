@@ -158,12 +158,14 @@ async def _watch_events(api: InProcessServer, admin: Identity, path: str) -> lis
     context = ssl.create_default_context(cafile=str(api.ca_file))
     context.load_cert_chain(str(admin.cert), str(admin.key))
     events = []
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context)) as session:
-        async with session.get(api.url + path) as response:
-            async for line in response.content:
-                events.append(orjson.loads(line))
-                if events[-1]["type"] == "DELETED":
-                    return events
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context)) as session,
+        session.get(api.url + path) as response,
+    ):
+        async for line in response.content:
+            events.append(orjson.loads(line))
+            if events[-1]["type"] == "DELETED":
+                return events
     return events
 
 

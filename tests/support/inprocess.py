@@ -17,6 +17,7 @@ import orjson
 from aiohttp import web
 
 from kubegate import pki
+from kubegate.config import ServerConfig
 from kubegate.server.app import build_app, build_state
 from kubegate.server.state import APIServer
 from kubegate.server.tls import server_context
@@ -89,7 +90,8 @@ class InProcessServer:
 
 
 async def start_in_process(pki_files: pki.PkiFiles, **options: Any) -> InProcessServer:
-    state = build_state(**options)
+    """Serve a kubegate built from `ServerConfig(**options)` (option names as config attributes)."""
+    state = build_state(ServerConfig(**options), pki=pki_files)
     app = build_app(state)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
     await runner.setup()

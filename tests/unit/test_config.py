@@ -66,3 +66,24 @@ def test_bad_config_files_name_the_file_and_key(tmp_path: Path, content: str, me
 def test_cert_and_key_go_together() -> None:
     with pytest.raises(ConfigError, match="must be given together"):
         parse("--tls-cert-file", "x.crt")
+
+
+def test_every_option_is_a_config_attribute_with_the_same_default() -> None:
+    from dataclasses import fields
+
+    from kubegate.config import OPTIONS, _coerce
+
+    defaults = {f.name: f.default for f in fields(ServerConfig)}
+    for option in OPTIONS:
+        assert option.attr in defaults, option.flag
+        expected = option.default if option.default in (None, ()) else _coerce(option, option.default, source="test")
+        if option.kind == "list":
+            expected = tuple(option.default)
+        assert defaults[option.attr] == expected, option.flag
+
+
+@pytest.mark.parametrize("text,seconds", [("2m", 120.0), ("1h30m", 5400.0), ("90s", 90.0), ("0", 0.0), ("1.5h", 5400.0)])
+def test_durations_read_like_go(text: str, seconds: float) -> None:
+    from kubegate.config import parse_duration
+
+    assert parse_duration(text) == seconds
