@@ -43,3 +43,23 @@ class Verdict:
 
 class Authorizer(Protocol):
     async def authorize(self, attributes: Attributes) -> Verdict: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RulesResult:
+    """What a user may do in a namespace, as SelfSubjectRulesReview reports it.
+
+    Rules are in the review's JSON form: `{"verbs", "apiGroups", "resources", "resourceNames"}`
+    and `{"verbs", "nonResourceURLs"}`.
+    """
+
+    resource_rules: tuple[dict[str, list[str]], ...] = ()
+    non_resource_rules: tuple[dict[str, list[str]], ...] = ()
+    incomplete: bool = False
+    evaluation_error: str = ""
+
+
+class RuleLister(Protocol):
+    """Authorizers that can enumerate rules (RBAC, AlwaysAllow) also offer this method."""
+
+    def rules_for(self, user: UserInfo, namespace: str) -> RulesResult: ...

@@ -95,6 +95,10 @@ class GenericStore:
     def get(self, spec: ResourceSpec, namespace: str, name: str) -> Stored:
         return self._get_or_404(spec, namespace, name)
 
+    def find(self, spec: ResourceSpec, namespace: str, name: str) -> Stored | None:
+        """The live object, or None (no 404): for callers that handle absence themselves."""
+        return self.store.get(self.key_of(spec), (namespace if spec.namespaced else "", name))
+
     def list(self, spec: ResourceSpec, namespace: str, options: ListOptions) -> ListResult:
         resource = self.key_of(spec)
         matches = self._matcher(spec, options)
@@ -329,34 +333,6 @@ class GenericStore:
         if stored is None:
             raise errors.conflict(spec.plural, key[1], errors.MODIFIED_CONFLICT, group=spec.group)
         return stored
-
-    def replace_with(
-        self,
-        spec: ResourceSpec,
-        namespace: str,
-        name: str,
-        mutate: Callable[[dict[str, Any]], dict[str, Any]],
-        *,
-        subresource: str = "",
-        dry_run: bool = False,
-    ) -> Stored:
-        """Read-modify-write (PATCH): `mutate` maps the live object to the wanted one."""
-        key = (namespace if spec.namespaced else "", name)
-        current = self._get_or_404(spec, key[0], name)
-        wanted = mutate(copy.deepcopy(current.obj))
-        if not isinstance(wanted, dict) or not isinstance(wanted.get("metadata"), dict):
-            raise errors.bad_request("the patched object must be an object with metadata")
-        wanted_meta = wanted["metadata"]
-        if wanted_meta.get("name", name) != name:
-            raise errors.bad_request(
-                f"the name of the object ({wanted_meta.get('name')}) does not match the name on the URL ({name})"
-            )
-        wanted_rv = wanted_meta.get("resourceVersion")
-        if wanted_rv and str(wanted_rv) != str(current.revision):
-            raise errors.conflict(spec.plural, name, errors.MODIFIED_CONFLICT, group=spec.group)
-        strategy = strategy_for(spec.group, spec.plural)
-        obj = self._merge_update(spec, strategy, current.obj, wanted, subresource=subresource)
-        return self._write(spec, key, current, obj, dry_run=dry_run)
 
     def delete(self, spec: ResourceSpec, namespace: str, name: str, options: DeleteOptions) -> Stored:
         key = (namespace if spec.namespaced else "", name)

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kubegate.admission.chain import AdmissionChain
 from kubegate.authn.authenticator import Authenticator
 from kubegate.authz.authorizer import Authorizer
 from kubegate.config import ServerConfig
@@ -34,6 +35,7 @@ class APIServer:
     authenticator: Authenticator
     authorizer: Authorizer
     version: VersionInfo
+    admission: AdmissionChain = field(default_factory=AdmissionChain)
     #: host:port clients reach the server at, for discovery's serverAddressByClientCIDRs
     address: str = "127.0.0.1:6443"
     #: create/update handlers for resources that are not stored (reviews, token requests),

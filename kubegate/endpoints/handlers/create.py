@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from kubegate.admission.attributes import CREATE
 from kubegate.api import errors
 from kubegate.endpoints.context import server_of
+from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.common import check_kind, dry_run, read_object, resolve_target
 from kubegate.endpoints.responses import stored_response
 
@@ -32,5 +34,10 @@ async def create(request: web.Request) -> web.StreamResponse:
     body = await read_object(request)
     check_kind(target.spec, body)
     is_dry_run = dry_run(request.rel_url.query.getall("dryRun", []))
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
+    await admit(request, target, operation=CREATE, obj=body, old=None,
+                name=str(metadata.get("name") or ""), dry_run=is_dry_run)
     stored = server.rest.create(target.spec, target.namespace, body, dry_run=is_dry_run)
     return stored_response(stored, target.accepted, status=201)

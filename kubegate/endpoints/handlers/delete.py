@@ -12,8 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
+from kubegate.admission.attributes import DELETE
 from kubegate.api import errors
 from kubegate.endpoints.context import server_of
+from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.common import dry_run, read_body, resolve_target
 from kubegate.endpoints.handlers.list import run_list
 from kubegate.endpoints.negotiation import decode_body
@@ -60,7 +62,10 @@ async def delete(request: web.Request) -> web.StreamResponse:
     target = resolve_target(request, verb="delete")
     options = await delete_options(request)
     spec = target.spec
-    stored = server_of(request).rest.delete(spec, target.namespace, target.name, options)
+    rest = server_of(request).rest
+    current = rest.get(spec, target.namespace, target.name)
+    await admit(request, target, operation=DELETE, obj=None, old=current.obj, dry_run=options.dry_run)
+    stored = rest.delete(spec, target.namespace, target.name, options)
     pending = bool(stored.obj["metadata"].get("deletionTimestamp"))
     if pending or strategy_for(spec.group, spec.plural).returns_deleted_object:
         return stored_response(stored, target.accepted)

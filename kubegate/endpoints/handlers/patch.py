@@ -11,10 +11,12 @@ from typing import Any
 
 from aiohttp import web
 
+from kubegate.admission.attributes import UPDATE
 from kubegate.api import errors
 from kubegate.api.jsonpatch import apply_json_patch
 from kubegate.api.mergepatch import apply_merge_patch, decode_merge_patch
 from kubegate.endpoints.context import server_of
+from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.common import dry_run, read_body, resolve_target
 from kubegate.endpoints.negotiation import decode_body
 from kubegate.endpoints.responses import stored_response
@@ -47,18 +49,16 @@ async def patch(request: web.Request) -> web.StreamResponse:
     if media == MERGE_PATCH:
         document = decode_merge_patch(document)
 
-    def mutate(live: dict[str, Any]) -> dict[str, Any]:
-        result = patcher(live, document)
-        if not isinstance(result, dict):
-            raise errors.bad_request("the patch did not produce an object")
-        return result
-
-    stored = server_of(request).rest.replace_with(
-        target.spec,
-        target.namespace,
-        target.name,
-        mutate,
-        subresource=target.subresource,
-        dry_run=dry_run(request.rel_url.query.getall("dryRun", [])),
+    is_dry_run = dry_run(request.rel_url.query.getall("dryRun", []))
+    rest = server_of(request).rest
+    current = rest.get(target.spec, target.namespace, target.name)
+    patched = patcher(current.obj, document)
+    if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
+        raise errors.bad_request("the patched object must be an object with metadata")
+    # Without a resourceVersion of its own, a patch applies to the version it was computed on.
+    patched["metadata"].setdefault("resourceVersion", current.obj["metadata"]["resourceVersion"])
+    await admit(request, target, operation=UPDATE, obj=patched, old=current.obj, dry_run=is_dry_run)
+    stored, _ = rest.update(
+        target.spec, target.namespace, target.name, patched, subresource=target.subresource, dry_run=is_dry_run
     )
     return stored_response(stored, target.accepted)

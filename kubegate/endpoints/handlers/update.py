@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from kubegate.admission.attributes import CREATE, UPDATE
 from kubegate.endpoints.context import server_of
+from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.common import check_kind, dry_run, read_object, resolve_target
 from kubegate.endpoints.responses import stored_response
 
@@ -17,12 +19,17 @@ async def update(request: web.Request) -> web.StreamResponse:
         return await virtual(request, target)
     body = await read_object(request)
     check_kind(target.spec, body)
+    is_dry_run = dry_run(request.rel_url.query.getall("dryRun", []))
+    current = server.rest.find(target.spec, target.namespace, target.name)
+    await admit(
+        request,
+        target,
+        operation=UPDATE if current is not None else CREATE,
+        obj=body,
+        old=current.obj if current is not None else None,
+        dry_run=is_dry_run,
+    )
     stored, created = server.rest.update(
-        target.spec,
-        target.namespace,
-        target.name,
-        body,
-        subresource=target.subresource,
-        dry_run=dry_run(request.rel_url.query.getall("dryRun", [])),
+        target.spec, target.namespace, target.name, body, subresource=target.subresource, dry_run=is_dry_run
     )
     return stored_response(stored, target.accepted, status=201 if created else 200)

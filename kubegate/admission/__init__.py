@@ -1,0 +1,1 @@
+"""Admission: checks and defaults applied to writes after authorization, before storage."""
