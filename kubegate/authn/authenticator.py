@@ -9,7 +9,7 @@ none of them imports aiohttp.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,6 +35,8 @@ class HeaderView(Protocol):
 
     def getall(self, key: str, default: list[str], /) -> list[str]: ...
 
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class AuthRequest:
@@ -43,11 +45,16 @@ class AuthRequest:
     `headers` is a case-insensitive multi-mapping (`getall` for repeated headers).
     `peer_certificates` is the client certificate chain the TLS layer verified, leaf first;
     empty when the client presented none.
+    `audiences` are the audiences the caller wants a token to be valid for (TokenReview's
+    `spec.audiences`); empty means the server's own API audiences, as for every API request.
+    `path` is the URL path (anonymous access may be limited to some paths).
     """
 
     headers: HeaderView
     peer_certificates: Sequence[x509.Certificate] = ()
     peer_certificate_der: bytes = b""
+    audiences: tuple[str, ...] = ()
+    path: str = ""
 
 
 class Authenticator(Protocol):

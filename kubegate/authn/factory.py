@@ -8,11 +8,15 @@ and raises `AuthenticationConfigError` (naming the file and line) when its confi
 
 from __future__ import annotations
 
+from kubegate.authn import oidc, request_header, serviceaccount, webhook, x509
 from kubegate.authn.anonymous import AnonymousAuthenticator
 from kubegate.authn.authenticator import Authenticator
+from kubegate.authn.bearertoken import BearerTokenAuthenticator, WebSocketProtocolAuthenticator
+from kubegate.authn.bootstrap import BootstrapTokenAuthenticator
 from kubegate.authn.group_adder import AuthenticatedGroupAdder
+from kubegate.authn.token import AudienceAgnosticToken, TokenAuthenticator, TokenUnion
+from kubegate.authn.tokenfile import TokenFileAuthenticator
 from kubegate.authn.union import UnionAuthenticator
-from kubegate.authn.x509 import X509Authenticator
 from kubegate.config import ServerConfig
 from kubegate.pki import PkiFiles
 from kubegate.registry.rest import GenericStore
@@ -23,11 +27,59 @@ class AuthenticationConfigError(ValueError):
 
 
 def build_authenticator(config: ServerConfig, *, pki: PkiFiles | None, rest: GenericStore) -> Authenticator:
-    token_authenticators: list[Authenticator] = []
-    credential_authenticators: list[Authenticator] = [X509Authenticator()]
-    if token_authenticators:
-        credential_authenticators.append(UnionAuthenticator(token_authenticators))
-    chain: list[Authenticator] = [AuthenticatedGroupAdder(UnionAuthenticator(credential_authenticators))]
-    if config.anonymous_auth:
-        chain.append(AnonymousAuthenticator())
+    # --oidc-* flags or --authentication-config: the JWT issuers, and maybe anonymous's paths
+    authentication = oidc.load(config)
+    credential_authenticators: list[Authenticator] = [
+        authenticator
+        for authenticator in (request_header.from_config(config), x509.from_config(config, pki=pki))
+        if authenticator is not None
+    ]
+    tokens = build_token_authenticator(config, pki=pki, rest=rest, authentication=authentication)
+    if tokens is not None:
+        audiences = config.api_audiences_or_default
+        credential_authenticators.append(BearerTokenAuthenticator(tokens, api_audiences=audiences))
+        credential_authenticators.append(WebSocketProtocolAuthenticator(tokens, api_audiences=audiences))
+    # As union.New in the real server: a rejected client certificate does not hide a valid token.
+    credentials = UnionAuthenticator(credential_authenticators, fail_on_error=False)
+    chain: list[Authenticator] = [AuthenticatedGroupAdder(credentials)]
+    anonymous = authentication.anonymous or oidc.AnonymousAuthConfig(enabled=config.anonymous_auth)
+    if anonymous.enabled:
+        chain.append(AnonymousAuthenticator(anonymous.paths))
     return UnionAuthenticator(chain)
+
+
+def build_token_authenticator(
+    config: ServerConfig,
+    *,
+    pki: PkiFiles | None,
+    rest: GenericStore,
+    authentication: oidc.AuthenticationConfiguration | None = None,
+) -> TokenAuthenticator | None:
+    """The bearer-token union, in kube-apiserver's order (pkg/kubeapiserver/authenticator).
+
+    Each member answers "not mine" for tokens it does not recognise (a JWT from another issuer,
+    say), so the next one can try; a token nobody claims is a 401 ("invalid bearer token").
+    Tokens that know nothing of audiences are wrapped to accept the API audiences only.
+    """
+    audiences = config.api_audiences_or_default
+    tokens: list[TokenAuthenticator] = []
+    # 1. static tokens (--token-auth-file)
+    if config.token_auth_file is not None:
+        tokens.append(AudienceAgnosticToken(audiences, TokenFileAuthenticator.from_file(config.token_auth_file)))
+    # 2. ServiceAccount JWTs: legacy Secret-based tokens, then bound tokens (--service-account-issuer)
+    tokens.extend(serviceaccount.authenticators_from_config(config, pki=pki, store=rest.store))
+    # 3. bootstrap tokens (--enable-bootstrap-token-auth)
+    if config.enable_bootstrap_token_auth:
+        tokens.append(AudienceAgnosticToken(audiences, BootstrapTokenAuthenticator(rest.store)))
+    # 4. OIDC (--oidc-* / --authentication-config): it stays after the ServiceAccount
+    #    authenticators, as in the real server, so SA tokens never reach it.
+    jwt = oidc.authenticator(authentication or oidc.load(config), api_audiences=audiences)
+    if jwt is not None:
+        tokens.append(jwt)
+    # 5. webhook (--authentication-token-webhook-config-file), cached, last.
+    remote = webhook.from_config(config)
+    if remote is not None:
+        tokens.append(remote)
+    if not tokens:
+        return None
+    return TokenUnion(tokens)

@@ -7,10 +7,11 @@ decorated copy is cached per inner result and a repeat client costs no allocatio
 
 from __future__ import annotations
 
-from kubegate.api.user import ALL_AUTHENTICATED
+from kubegate.api.user import ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER
 from kubegate.authn.authenticator import Authenticator, AuthRequest, AuthResult
 
 _CACHE_SIZE = 4096
+_STATUS_GROUPS = frozenset((ALL_AUTHENTICATED, ALL_UNAUTHENTICATED))
 
 
 class AuthenticatedGroupAdder:
@@ -23,6 +24,11 @@ class AuthenticatedGroupAdder:
         result = await self._inner.authenticate(request)
         if result is None:
             return None
+        # As the real adder: never for system:anonymous (a front proxy may name it), nor for an
+        # identity that already says whether it is authenticated.
+        user = result.user
+        if user.name == ANONYMOUS_USER or not _STATUS_GROUPS.isdisjoint(user.groups):
+            return result
         hit = self._decorated.get(id(result))
         if hit is not None and hit[0] is result:
             return hit[1]
