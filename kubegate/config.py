@@ -78,12 +78,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("requestheader-group-headers", "list", (), "headers carrying groups, e.g. X-Remote-Group"),
     Option("requestheader-extra-headers-prefix", "list", (), "header prefixes carrying extra values, e.g. X-Remote-Extra-"),
     # authorization
-    Option("authorization-mode", "list", ("AlwaysAllow",), "ordered authorizers: AlwaysAllow, AlwaysDeny, RBAC, ABAC, Webhook, Node"),
+    Option("authorization-mode", "list", ("RBAC",), "ordered authorizers: AlwaysAllow, AlwaysDeny, RBAC, ABAC, Webhook, Node"),
     Option("authorization-policy-file", "path", None, "ABAC policy, one JSON object a line"),
     Option("authorization-webhook-config-file", "path", None, "kubeconfig-shaped file of a SubjectAccessReview webhook"),
     Option("authorization-webhook-cache-authorized-ttl", "duration", 300.0, "how long webhook allows are cached"),
     Option("authorization-webhook-cache-unauthorized-ttl", "duration", 30.0, "how long webhook denials are cached"),
-    Option("authorization-webhook-version", "str", "v1", "SubjectAccessReview version the webhook speaks"),
+    Option("authorization-webhook-version", "str", "v1beta1", "SubjectAccessReview version the webhook speaks (v1 or v1beta1)"),
     Option("authorization-config", "path", None, "AuthorizationConfiguration file (replaces --authorization-mode)"),
     # controllers
     Option("legacy-service-account-token-secrets", "bool", False, "create a token Secret for every ServiceAccount, as before 1.24"),
@@ -137,12 +137,12 @@ class ServerConfig:
     requestheader_uid_headers: tuple[str, ...] = ()
     requestheader_group_headers: tuple[str, ...] = ()
     requestheader_extra_headers_prefix: tuple[str, ...] = ()
-    authorization_mode: tuple[str, ...] = ("AlwaysAllow",)
+    authorization_mode: tuple[str, ...] = ("RBAC",)
     authorization_policy_file: Path | None = None
     authorization_webhook_config_file: Path | None = None
     authorization_webhook_cache_authorized_ttl: float = 300.0
     authorization_webhook_cache_unauthorized_ttl: float = 30.0
-    authorization_webhook_version: str = "v1"
+    authorization_webhook_version: str = "v1beta1"
     authorization_config: Path | None = None
     legacy_service_account_token_secrets: bool = False
     cluster_signing_duration: float = 365 * 86400.0

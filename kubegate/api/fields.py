@@ -171,6 +171,7 @@ UNSUPPORTED_FIELD_MESSAGES: Mapping[str, str] = {
     "Node": _NOT_SUPPORTED,
     "ReplicationController": _NOT_SUPPORTED,
     "Event": _NOT_SUPPORTED,
+    "Event.events.k8s.io": _NOT_SUPPORTED,
     "Namespace": _NOT_SUPPORTED,
     "Secret": _NOT_SUPPORTED,
     "Service": _NOT_SUPPORTED,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kubegate.authz.authorizer import Attributes, Decision, Verdict
+from kubegate.api.user import UserInfo
+from kubegate.authz.authorizer import EVERYTHING, Attributes, Decision, RulesResult, Verdict
 
 _ALLOW = Verdict(Decision.ALLOW)
 # The real AlwaysDeny has no opinion rather than denying, with this reason, so that a 403 says why.
@@ -13,7 +14,13 @@ class AlwaysAllowAuthorizer:
     async def authorize(self, attributes: Attributes) -> Verdict:
         return _ALLOW
 
+    def rules_for(self, user: UserInfo, namespace: str) -> RulesResult:
+        return EVERYTHING
+
 
 class AlwaysDenyAuthorizer:
     async def authorize(self, attributes: Attributes) -> Verdict:
         return _DENY
+
+    def rules_for(self, user: UserInfo, namespace: str) -> RulesResult:
+        return RulesResult()

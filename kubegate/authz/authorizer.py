@@ -33,12 +33,19 @@ class Attributes:
     subresource: str = ""
     name: str = ""
     path: str = ""
+    #: raw `fieldSelector`/`labelSelector` of a list, watch or deletecollection (AuthorizeWithSelectors):
+    #: the Node authorizer lets a kubelet list pods pinned to `spec.nodeName`; webhooks receive them
+    field_selector: str = ""
+    label_selector: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     decision: Decision
     reason: str = ""
+    #: an authorizer that could not evaluate (a webhook that failed) says why here; access
+    #: reviews report it as status.evaluationError
+    evaluation_error: str = ""
 
 
 class Authorizer(Protocol):
@@ -57,6 +64,13 @@ class RulesResult:
     non_resource_rules: tuple[dict[str, list[str]], ...] = ()
     incomplete: bool = False
     evaluation_error: str = ""
+
+
+#: what AlwaysAllow (and system:masters) may do: every verb on everything
+EVERYTHING = RulesResult(
+    resource_rules=({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]},),
+    non_resource_rules=({"verbs": ["*"], "nonResourceURLs": ["*"]},),
+)
 
 
 class RuleLister(Protocol):

@@ -6,8 +6,8 @@ answers NO_OPINION for everyone else so the configured modes decide.
 
 from __future__ import annotations
 
-from kubegate.api.user import SYSTEM_PRIVILEGED_GROUP
-from kubegate.authz.authorizer import Attributes, Decision, Verdict
+from kubegate.api.user import SYSTEM_PRIVILEGED_GROUP, UserInfo
+from kubegate.authz.authorizer import EVERYTHING, Attributes, Decision, RulesResult, Verdict
 
 _ALLOW = Verdict(Decision.ALLOW)
 _NO_OPINION = Verdict(Decision.NO_OPINION)
@@ -19,3 +19,6 @@ class PrivilegedGroupAuthorizer:
 
     async def authorize(self, attributes: Attributes) -> Verdict:
         return _ALLOW if self._group in attributes.user.groups else _NO_OPINION
+
+    def rules_for(self, user: UserInfo, namespace: str) -> RulesResult:
+        return EVERYTHING if self._group in user.groups else RulesResult()

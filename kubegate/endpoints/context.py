@@ -23,6 +23,10 @@ def _request_key(name: str) -> Any:
 REQUEST_INFO = _request_key("kubegate.request_info")
 USER = _request_key("kubegate.user")
 AUDIENCES = _request_key("kubegate.audiences")
+#: the authenticated user who asked to act as USER (set by the impersonation filter), for audit
+IMPERSONATOR = _request_key("kubegate.impersonator")
+#: on the request as outer stages (audit) hold it: the user impersonation switched to
+IMPERSONATED_USER = _request_key("kubegate.impersonated_user")
 
 SERVER_KEY: web.AppKey[APIServer] = web.AppKey("kubegate.server")
 

@@ -8,7 +8,6 @@ status subresource separation, finalizers and the namespace lifecycle checks.
 
 from __future__ import annotations
 
-import base64
 import builtins
 import copy
 from collections.abc import Callable
@@ -18,33 +17,22 @@ from typing import Any
 import orjson
 
 from kubegate.api import errors, meta
-from kubegate.api.fields import FieldSelector, check_supported
-from kubegate.api.labels import LabelSelector
-from kubegate.registry.selectable_fields import field_set, selectable_fields
+from kubegate.api.listoptions import ListOptions
+from kubegate.registry import listing
+from kubegate.registry.listing import ListResult
 from kubegate.registry.spec import ResourceSpec
 from kubegate.registry.strategy import Strategy, strategy_for
 from kubegate.storage.memory import Event, ObjectKey, Store, Stored, Watcher
 
 NAMESPACES = ("", "namespaces")
-_CONTINUE_VERSION = "meta.k8s.io/v1"
 #: Parts of an object that are not its spec: a change confined to them keeps the generation.
 _NON_SPEC_KEYS = frozenset({"metadata", "status", "apiVersion", "kind"})
 
 
-@dataclass(frozen=True, slots=True)
-class ListOptions:
-    label_selector: LabelSelector | None = None
-    field_selector: FieldSelector | None = None
-    limit: int = 0
-    continue_token: str = ""
+__all__ = ["DeleteOptions", "GenericStore", "ListOptions", "ListResult", "Track"]
 
-
-@dataclass(frozen=True, slots=True)
-class ListResult:
-    items: builtins.list[Stored]
-    revision: int
-    continue_token: str = ""
-    remaining: int | None = None
+#: Brings a new object's managedFields up to date: (live object or None on create, new) -> new.
+Track = Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,83 +88,11 @@ class GenericStore:
         return self.store.get(self.key_of(spec), (namespace if spec.namespaced else "", name))
 
     def list(self, spec: ResourceSpec, namespace: str, options: ListOptions) -> ListResult:
-        resource = self.key_of(spec)
-        matches = self._matcher(spec, options)
-        after: ObjectKey | None = None
-        revision = self.store.revision
-        if options.continue_token:
-            revision, after = self._decode_continue(options.continue_token)
-        fast_name = options.field_selector.exact_value("metadata.name") if options.field_selector else None
-        items: builtins.list[Stored] = []
-        limit = max(0, options.limit)
-        candidates = iter(
-            self._by_name(resource, namespace, fast_name) if fast_name is not None
-            else self.store.scan(resource, namespace=namespace, after=after)
-        )
-        more = False
-        for stored in candidates:
-            if matches is not None and not matches(stored.obj):
-                continue
-            if limit and len(items) == limit:
-                more = True
-                break
-            items.append(stored)
-        if not more:
-            return ListResult(items, revision)
-        last = items[-1].obj["metadata"]
-        token = self._encode_continue(revision, (last.get("namespace", ""), last["name"]))
-        # remainingItemCount is only known without selectors; count the peeked item and the rest.
-        remaining = 1 + sum(1 for _ in candidates) if matches is None else None
-        return ListResult(items, revision, token, remaining)
-
-    def _by_name(self, resource: tuple[str, str], namespace: str, name: str) -> builtins.list[Stored]:
-        if namespace:
-            stored = self.store.get(resource, (namespace, name))
-            return [stored] if stored else []
-        return [s for s in self.store.scan(resource) if s.obj["metadata"]["name"] == name]
+        """One page, at the revision the options ask for (see `kubegate.registry.listing`)."""
+        return listing.list_objects(self.store, spec, namespace, options, self._matcher(spec, options))
 
     def _matcher(self, spec: ResourceSpec, options: ListOptions) -> Callable[[dict[str, Any]], bool] | None:
-        labels = options.label_selector if options.label_selector and not options.label_selector.is_empty else None
-        fields = options.field_selector if options.field_selector and not options.field_selector.is_empty else None
-        if fields is not None:
-            kind_label = f"{spec.kind}.{spec.group}" if spec.group else spec.kind
-            check_supported(fields, selectable_fields(spec.group, spec.plural), kind_label=kind_label)
-        if labels is None and fields is None:
-            return None
-        wanted = frozenset(fields.fields()) if fields is not None else frozenset()
-
-        def matches(obj: dict[str, Any]) -> bool:
-            if labels is not None and not labels.matches(obj.get("metadata", {}).get("labels") or {}):
-                return False
-            return fields is None or fields.matches(field_set(obj, wanted))
-
-        return matches
-
-    def _encode_continue(self, revision: int, key: ObjectKey) -> str:
-        payload = {"v": _CONTINUE_VERSION, "rv": revision, "start": f"{key[0]}/{key[1]}\x00"}
-        return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
-
-    def _decode_continue(self, token: str) -> tuple[int, ObjectKey]:
-        try:
-            padded = token + "=" * (-len(token) % 4)
-            payload = orjson.loads(base64.urlsafe_b64decode(padded))
-            if payload.get("v") != _CONTINUE_VERSION:
-                raise ValueError("unsupported continue token version")
-            revision = int(payload["rv"])
-            start = str(payload["start"]).rstrip("\x00")
-            namespace, _, name = start.partition("/")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise errors.bad_request(f"continue key is not valid: {exc}") from exc
-        if revision < self.store.compacted_revision:
-            raise errors.expired(
-                "The provided continue parameter is too old to display a consistent list result. "
-                "You can start a new list without the continue parameter, or use the continue "
-                "token in this response to retrieve the remainder of the results. Continuing "
-                "with the provided token results in an inconsistent list - objects that were "
-                "created, modified, or deleted between the time the first chunk was returned "
-                "and now may show up in the list."
-            )
-        return revision, (namespace, name)
+        return listing.matcher_for(spec, options.label_selector, options.field_selector)
 
     def watch(self, spec: ResourceSpec, namespace: str, *, since: int) -> tuple[Watcher, builtins.list[Event]]:
         return self.store.watch(self.key_of(spec), namespace=namespace, since=since)
@@ -184,10 +100,13 @@ class GenericStore:
     # writes ------------------------------------------------------------------------------
 
     def create(
-        self, spec: ResourceSpec, namespace: str, body: dict[str, Any], *, dry_run: bool = False
+        self, spec: ResourceSpec, namespace: str, body: dict[str, Any], *, dry_run: bool = False,
+        track: Track | None = None,
     ) -> Stored:
         strategy = strategy_for(spec.group, spec.plural)
         obj = self._prepare_new(spec, strategy, namespace, body)
+        if track is not None:
+            obj = track(None, obj)  # after defaulting, as the real server tracks decoded objects
         name = obj["metadata"]["name"]
         self._check_namespace(spec, namespace, name)
         key = (namespace if spec.namespaced else "", name)
@@ -248,6 +167,7 @@ class GenericStore:
         *,
         subresource: str = "",
         dry_run: bool = False,
+        track: Track | None = None,
     ) -> tuple[Stored, bool]:
         """PUT semantics; returns the stored object and whether it was created."""
         metadata = body.get("metadata")
@@ -268,12 +188,14 @@ class GenericStore:
             if strategy.allow_create_on_update and not subresource:
                 fresh = {**body, "metadata": {k: v for k, v in metadata.items() if k != "resourceVersion"}}
                 fresh["metadata"]["name"] = name
-                return self.create(spec, namespace, fresh, dry_run=dry_run), True
+                return self.create(spec, namespace, fresh, dry_run=dry_run, track=track), True
             raise errors.not_found(spec.plural, name, group=spec.group)
         wanted_rv = metadata.get("resourceVersion")
         if wanted_rv and str(wanted_rv) != str(current.revision):
             raise errors.conflict(spec.plural, name, errors.MODIFIED_CONFLICT, group=spec.group)
         obj = self._merge_update(spec, strategy, current.obj, body, subresource=subresource)
+        if track is not None:
+            obj = track(current.obj, obj)
         return self._write(spec, key, current, obj, dry_run=dry_run), False
 
     def _merge_update(

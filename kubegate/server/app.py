@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
 from kubegate.authn.factory import build_authenticator
+from kubegate.authn.request_header import authentication_headers
 from kubegate.authz.factory import build_authorizer
 from kubegate.config import ServerConfig
+from kubegate.controllers.clusterrole_aggregation import ClusterRoleAggregationController
 from kubegate.controllers.namespace import NamespaceController
-from kubegate.endpoints import virtual
+from kubegate.endpoints import issuer_discovery, virtual
 from kubegate.endpoints.context import SERVER_KEY
 from kubegate.endpoints.dispatch import dispatch
 from kubegate.endpoints.filters.authentication import authentication_filter
 from kubegate.endpoints.filters.authorization import authorization_filter
 from kubegate.endpoints.filters.errors import errors_filter
+from kubegate.endpoints.filters.impersonation import impersonation_filter
 from kubegate.endpoints.filters.requestinfo import requestinfo_filter
 from kubegate.pki import PkiFiles
 from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
@@ -26,13 +30,20 @@ from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
-from kubegate.server import bootstrap
+from kubegate.server import bootstrap, rbac_bootstrap
 from kubegate.server.state import APIServer
 from kubegate.server.version import VersionInfo
 from kubegate.storage.memory import Store
 
 #: The pipeline, outermost first, as the real apiserver's handler chain orders it.
-FILTERS = (errors_filter, requestinfo_filter, authentication_filter, authorization_filter)
+FILTERS = (
+    errors_filter, requestinfo_filter, authentication_filter, impersonation_filter, authorization_filter,
+)
+
+#: Header size limit of the real server (Go's http.Server, MaxHeaderBytes 1 MiB), for the runner's
+#: max_line_size and max_field_size: aiohttp's default, 8 KiB a line, would refuse large bearer
+#: tokens before any filter runs.
+MAX_HEADER_BYTES = 1 << 20
 
 
 def build_state(config: ServerConfig, *, pki: PkiFiles | None = None, port: int | None = None) -> APIServer:
@@ -55,12 +66,18 @@ def build_state(config: ServerConfig, *, pki: PkiFiles | None = None, port: int 
         discovery=Discovery(catalog, server_address=lambda: address),
         openapi=OpenAPIV3(resources=catalog, kubernetes_minor=version.minor_int, git_version=version.git_version),
         authenticator=build_authenticator(config, pki=pki, rest=rest),
+        authentication_headers=authentication_headers(config),
         authorizer=build_authorizer(config, rest=rest),
         version=version,
         address=address,
     )
     virtual.install(state)
+    issuer_discovery.install(state)
     bootstrap.seed(rest, catalog)
+    # aggregation listens before the default policy is written, so admin/edit/view fill as they appear
+    ClusterRoleAggregationController(rest, catalog)
+    rbac_bootstrap.ensure_default_policy(rest, catalog)
+    state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
     return state
 
 

@@ -16,8 +16,8 @@ from aiohttp import web
 
 from kubegate import pki
 from kubegate.config import ServerConfig
-from kubegate.server.app import build_app, build_state
-from kubegate.server.tls import server_context
+from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state
+from kubegate.server.tls import client_ca_files, server_context
 
 log = logging.getLogger("kubegate")
 
@@ -44,11 +44,14 @@ async def serve(config: ServerConfig) -> None:
     context = server_context(
         cert_file=config.tls_cert_file or files.serving_cert,
         key_file=config.tls_private_key_file or files.serving_key,
-        client_ca_files=[config.client_ca_file or files.ca_cert],
+        client_ca_files=client_ca_files(config, cluster_ca=files.ca_cert),
     )
     state = build_state(config, pki=files, port=port)
     app = build_app(state)
-    runner = web.AppRunner(app, access_log=log if config.v >= 2 else None, handle_signals=False, shutdown_timeout=2.0)
+    runner = web.AppRunner(
+        app, access_log=log if config.v >= 2 else None, handle_signals=False, shutdown_timeout=2.0,
+        max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
+    )
     await runner.setup()
     site = web.SockSite(runner, sock, ssl_context=context)
     await site.start()

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from kubegate.admission.chain import AdmissionChain
 from kubegate.authn.authenticator import Authenticator
+from kubegate.authn.request_header import STANDARD_NAMES, AuthenticationHeaders
 from kubegate.authz.authorizer import Authorizer
 from kubegate.config import ServerConfig
 from kubegate.pki import PkiFiles
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
+from kubegate.registry.fieldmanagers import FieldManagers
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
 from kubegate.server.version import VersionInfo
@@ -36,6 +38,10 @@ class APIServer:
     authorizer: Authorizer
     version: VersionInfo
     admission: AdmissionChain = field(default_factory=AdmissionChain)
+    #: front-proxy headers the authentication filter removes once a request is authenticated
+    authentication_headers: AuthenticationHeaders = field(
+        default_factory=lambda: AuthenticationHeaders(STANDARD_NAMES)
+    )
     #: host:port clients reach the server at, for discovery's serverAddressByClientCIDRs
     address: str = "127.0.0.1:6443"
     #: create/update handlers for resources that are not stored (reviews, token requests),
@@ -44,12 +50,20 @@ class APIServer:
     virtual_updates: dict[tuple[str, str, str], VirtualHandler] = field(default_factory=dict)
     #: extra non-resource paths by first segment (issuer discovery, for one)
     nonresource_routes: dict[str, NonResourceRoute] = field(default_factory=dict)
+    #: get/update/patch of subresources computed from their parent (scale), keyed as above
+    virtual_subresources: dict[tuple[str, str, str], SubresourceStorage] = field(default_factory=dict)
+    #: managedFields tracking, server-side apply and strategic merge schemas, per kind
+    field_managers: FieldManagers = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.field_managers = FieldManagers(self.openapi)
 
 
 if TYPE_CHECKING:
     from aiohttp import web
 
     from kubegate.endpoints.handlers.common import Target
+    from kubegate.endpoints.virtual.subresource import SubresourceStorage
 
 VirtualHandler = Callable[["web.Request", "Target"], Awaitable["web.StreamResponse"]]
 NonResourceRoute = Callable[["web.Request", list[str]], Awaitable["web.StreamResponse"]]

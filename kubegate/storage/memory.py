@@ -6,6 +6,12 @@ without serializing again. Every write takes the next revision, stamps it into
 `metadata.resourceVersion`, appends an event to a bounded history and hands the event to the
 watchers of that resource. A watch that asks to resume from a revision the history no longer
 covers is refused with 410 Expired, as the real watch cache does.
+
+The same history lets a list read the past: `state_at` rolls the live objects back to any
+revision the history still covers, which is what makes paged lists a consistent snapshot (etcd
+serves every page at the first page's revision until compaction). `wait_for_revision` is the
+watch cache's wait for freshness: a read that names a revision not yet written blocks until it
+is (or gives up), instead of answering from the past.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ ObjectKey = tuple[str, str]
 
 DEFAULT_HISTORY = 10_000
 WATCH_QUEUE_LIMIT = 10_000
+#: How long a read waits for a revision that is not written yet (the watch cache's blockTimeout).
+BLOCK_TIMEOUT = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +98,7 @@ class Store:
         self._compacted = 0
         self._watchers: dict[ResourceKey, set[Watcher]] = {}
         self._listeners: list[Callable[[Event], None]] = []
+        self._revision_waiters: list[tuple[int, asyncio.Future[None]]] = []
 
     @property
     def revision(self) -> int:
@@ -98,6 +107,11 @@ class Store:
     @property
     def compacted_revision(self) -> int:
         return self._compacted
+
+    @property
+    def waiting_reads(self) -> int:
+        """How many reads are blocked in `wait_for_revision` right now."""
+        return len(self._revision_waiters)
 
     # reads -----------------------------------------------------------------------------
 
@@ -122,6 +136,40 @@ class Store:
             if after is not None and key <= after:
                 continue
             yield bucket[key]
+
+    def state_at(self, resource: ResourceKey, revision: int, *, namespace: str = "") -> dict[ObjectKey, Stored]:
+        """The objects of a resource as they were right after `revision` was written.
+
+        The caller checks `revision >= compacted_revision`: older states cannot be rebuilt.
+        """
+        bucket = self._objects.get(resource, {})
+        state = {k: v for k, v in bucket.items() if not namespace or k[0] == namespace}
+        for event in reversed(self._history):
+            if event.stored.revision <= revision:
+                break
+            if event.resource != resource or (namespace and event.key[0] != namespace):
+                continue
+            if event.type == ADDED or event.previous is None:
+                state.pop(event.key, None)
+            else:
+                state[event.key] = event.previous
+        return state
+
+    async def wait_for_revision(self, revision: int, *, timeout: float) -> bool:
+        """Wait until `revision` has been written; False if that did not happen in time."""
+        if self._revision >= revision:
+            return True
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (revision, waiter)
+        self._revision_waiters.append(entry)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), timeout)
+            return True
+        except TimeoutError:
+            return self._revision >= revision
+        finally:
+            if entry in self._revision_waiters:
+                self._revision_waiters.remove(entry)
 
     def count(self, resource: ResourceKey, *, namespace: str = "") -> int:
         bucket = self._objects.get(resource, {})
@@ -191,6 +239,10 @@ class Store:
                 watcher.push(event)
         for listener in self._listeners:
             listener(event)
+        if self._revision_waiters:
+            for wanted, waiter in self._revision_waiters:
+                if wanted <= self._revision and not waiter.done():
+                    waiter.set_result(None)
 
     # watches ---------------------------------------------------------------------------
 
@@ -201,7 +253,8 @@ class Store:
         first. Raises 410 Expired when `since` is older than the kept history.
         """
         if since < self._compacted:
-            raise errors.too_old_resource_version(since, self._revision)
+            # The second number is the oldest revision a watch can still resume from.
+            raise errors.too_old_resource_version(since, self._compacted)
         watcher = Watcher(self, resource, namespace)
         backlog = [
             event

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ssl
 
 import aiohttp
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from tests.integration.conftest import StartServer
 from tests.support.inprocess import Identity, InProcessServer
@@ -33,18 +36,32 @@ async def whoami(api: InProcessServer, identity: Identity) -> dict[str, object]:
     return response.body["status"]["userInfo"]  # type: ignore[no-any-return]
 
 
+def certificate_extra(identity: Identity) -> dict[str, list[str]]:
+    """The extra 1.32's x509 authenticator adds: the SHA-256 of the DER certificate."""
+    assert identity.cert is not None
+    der = x509.load_pem_x509_certificate(identity.cert.read_bytes()).public_bytes(serialization.Encoding.DER)
+    return {"authentication.kubernetes.io/credential-id": [f"X509SHA256={hashlib.sha256(der).hexdigest()}"]}
+
+
 async def test_client_certificate_names_the_user_and_groups(api: InProcessServer, alice: Identity) -> None:
-    assert await whoami(api, alice) == {"username": "alice", "groups": ["dev", "ops", "system:authenticated"]}
+    assert await whoami(api, alice) == {
+        "username": "alice",
+        "groups": ["dev", "ops", "system:authenticated"],
+        "extra": certificate_extra(alice),
+    }
 
 
 async def test_admin_certificate_is_in_system_masters(api: InProcessServer, admin: Identity) -> None:
     assert await whoami(api, admin) == {
         "username": "kubernetes-admin",
         "groups": ["system:masters", "system:authenticated"],
+        "extra": certificate_extra(admin),
     }
 
 
-async def test_no_credentials_is_anonymous(api: InProcessServer, anonymous: Identity) -> None:
+async def test_no_credentials_is_anonymous(start_server: StartServer, anonymous: Identity) -> None:
+    # RBAC lets only authenticated users ask who they are, as a real cluster does
+    api = await start_server(authorization_mode=("AlwaysAllow",))
     assert await whoami(api, anonymous) == {"username": "system:anonymous", "groups": ["system:unauthenticated"]}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import ssl
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,13 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp import web
+from multidict import CIMultiDict
 
 from kubegate import pki
 from kubegate.config import ServerConfig
-from kubegate.server.app import build_app, build_state
+from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state
 from kubegate.server.state import APIServer
-from kubegate.server.tls import server_context
+from kubegate.server.tls import client_ca_files, server_context
 
 
 @dataclass
@@ -68,7 +70,7 @@ class InProcessServer:
         identity: Identity,
         json: Any = None,
         data: bytes | str | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     ) -> Response:
         key = (str(identity.cert), str(identity.key))
         session = self._sessions.get(key)
@@ -78,7 +80,8 @@ class InProcessServer:
         body: Any = orjson.dumps(json) if json is not None else data
         if isinstance(body, bytes) and len(body) > 1024 * 1024:
             body = io.BytesIO(body)  # aiohttp warns about large raw bodies
-        send_headers = {"Content-Type": "application/json"} if json is not None else {}
+        # A multidict, so that a header can be sent more than once (pairs in `headers`).
+        send_headers = CIMultiDict({"Content-Type": "application/json"} if json is not None else {})
         send_headers.update(headers or {})
         async with session.request(method, self.url + path, data=body, headers=send_headers) as resp:
             return Response(resp.status, resp.headers, await resp.read())
@@ -91,12 +94,18 @@ class InProcessServer:
 
 async def start_in_process(pki_files: pki.PkiFiles, **options: Any) -> InProcessServer:
     """Serve a kubegate built from `ServerConfig(**options)` (option names as config attributes)."""
-    state = build_state(ServerConfig(**options), pki=pki_files)
+    config = ServerConfig(**options)
+    state = build_state(config, pki=pki_files)
     app = build_app(state)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, shutdown_timeout=0.5,
+        max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
+    )
     await runner.setup()
     context = server_context(
-        cert_file=pki_files.serving_cert, key_file=pki_files.serving_key, client_ca_files=[pki_files.ca_cert]
+        cert_file=pki_files.serving_cert,
+        key_file=pki_files.serving_key,
+        client_ca_files=client_ca_files(config, cluster_ca=pki_files.ca_cert),
     )
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
     await site.start()

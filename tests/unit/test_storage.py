@@ -65,6 +65,6 @@ def test_watch_older_than_history_is_410() -> None:
     with pytest.raises(StatusError) as caught:
         store.watch(PODS, since=1)
     assert caught.value.code == 410
-    assert caught.value.message == "too old resource version: 1 (4)"
+    assert caught.value.message == "too old resource version: 1 (2)"  # (oldest kept - 1), as the watch cache says
     _, backlog = store.watch(PODS, since=2)
     assert [e.key[1] for e in backlog] == ["c", "d"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubegate.registry.tables import DEFAULT_COLUMNS, build_table, human_duration
+from kubegate.registry.tables import DEFAULT_COLUMNS, build_table, columns_for, human_duration
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_rows_carry_partial_object_metadata() -> None:
     obj = {"metadata": {"name": "a", "namespace": "ns", "labels": {"x": "y"}, "creationTimestamp": "2020-01-01T00:00:00Z"}}
     table = build_table([obj], DEFAULT_COLUMNS, resource_version="7")
     assert table["kind"] == "Table" and table["apiVersion"] == "meta.k8s.io/v1"
-    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Age"]
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Created At"]  # the default convertor
     assert table["rows"][0]["cells"][0] == "a"
     assert table["rows"][0]["object"] == {
         "kind": "PartialObjectMetadata",
@@ -48,3 +48,8 @@ def test_rows_carry_partial_object_metadata() -> None:
         "metadata": obj["metadata"],
     }
     assert table["metadata"] == {"resourceVersion": "7"}
+
+
+def test_custom_resources_without_printer_columns_get_name_and_age() -> None:
+    assert [(c.name, c.type) for c in columns_for("example.com", "widgets")] == [("Name", "string"), ("Age", "date")]
+    assert [c.name for c in columns_for("rbac.authorization.k8s.io", "roles")] == ["Name", "Created At"]

@@ -10,6 +10,7 @@ import logging
 import ssl
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from kubegate.api import errors
 from kubegate.authn.authenticator import AuthenticationError, AuthRequest
@@ -31,8 +32,11 @@ def peer_certificate_der(request: web.Request) -> bytes:
 
 @web.middleware
 async def authentication_filter(request: web.Request, handler: Handler) -> web.StreamResponse:
-    authenticator = server_of(request).authenticator
-    auth_request = AuthRequest(headers=request.headers, peer_certificate_der=peer_certificate_der(request))
+    server = server_of(request)
+    authenticator = server.authenticator
+    auth_request = AuthRequest(
+        headers=request.headers, peer_certificate_der=peer_certificate_der(request), path=request.path
+    )
     try:
         result = await authenticator.authenticate(auth_request)
     except AuthenticationError as exc:
@@ -40,6 +44,10 @@ async def authentication_filter(request: web.Request, handler: Handler) -> web.S
         raise errors.unauthorized() from None
     if result is None:
         raise errors.unauthorized()
+    # Front-proxy headers end here, whoever sent them (the real filter clears them too).
+    kept = server.authentication_headers.without(request.headers)
+    if kept is not None:
+        request = request.clone(headers=CIMultiDict(kept))
     request[USER] = result.user
     request[AUDIENCES] = result.audiences
     return await handler(request)

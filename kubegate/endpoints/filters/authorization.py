@@ -2,7 +2,8 @@
 
 The 403 message is built from the request attributes exactly as the real server phrases it
 (resource without subresource in the prefix, `resource/sub` in the sentence), followed by the
-authorizer's reason when it gave one.
+authorizer's reason when it gave one. When nobody allowed and an authorizer failed to evaluate
+(a webhook that is down), the real filter answers a plain-text 500 naming the error instead.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from kubegate.api import errors
+from kubegate.api.labels import go_quote
 from kubegate.api.requestinfo import RequestInfo
 from kubegate.api.user import UserInfo
 from kubegate.authz.authorizer import Attributes, Decision
@@ -29,6 +31,8 @@ def attributes_for(info: RequestInfo, user: UserInfo) -> Attributes:
         subresource=info.subresource,
         name=info.name,
         path=info.path,
+        field_selector=info.field_selector,
+        label_selector=info.label_selector,
     )
 
 
@@ -60,5 +64,16 @@ async def authorization_filter(request: web.Request, handler: Handler) -> web.St
     attributes = attributes_for(request[REQUEST_INFO], request[USER])
     verdict = await server_of(request).authorizer.authorize(attributes)
     if verdict.decision is not Decision.ALLOW:
+        if verdict.evaluation_error:
+            return evaluation_error_response(request.raw_path, verdict.evaluation_error)
         raise forbidden_error(attributes, verdict.reason)
     return await handler(request)
+
+
+def evaluation_error_response(request_uri: str, error: str) -> web.Response:
+    """`responsewriters.InternalError`: `http.Error` text, `&<>` escaped, not a Status."""
+    text = f"Internal Server Error: {go_quote(request_uri)}: {error}"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "\n"
+    return web.Response(
+        status=500, text=text, content_type="text/plain", headers={"X-Content-Type-Options": "nosniff"}
+    )

@@ -14,6 +14,7 @@ from kubegate.api import errors
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.common import check_kind, dry_run, read_object, resolve_target
+from kubegate.endpoints.handlers.managers import tracker
 from kubegate.endpoints.responses import stored_response
 
 
@@ -34,10 +35,11 @@ async def create(request: web.Request) -> web.StreamResponse:
     body = await read_object(request)
     check_kind(target.spec, body)
     is_dry_run = dry_run(request.rel_url.query.getall("dryRun", []))
+    track = tracker(request, target, options_kind="CreateOptions")
     metadata = body.get("metadata")
     if not isinstance(metadata, dict):
         metadata = {}
     await admit(request, target, operation=CREATE, obj=body, old=None,
                 name=str(metadata.get("name") or ""), dry_run=is_dry_run)
-    stored = server.rest.create(target.spec, target.namespace, body, dry_run=is_dry_run)
+    stored = server.rest.create(target.spec, target.namespace, body, dry_run=is_dry_run, track=track)
     return stored_response(stored, target.accepted, status=201)

@@ -6,14 +6,21 @@ from aiohttp import web
 
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.handlers.common import resolve_target
+from kubegate.endpoints.handlers.freshness import wait_until_fresh
 from kubegate.endpoints.handlers.tabling import table_response
 from kubegate.endpoints.negotiation import Output
-from kubegate.endpoints.responses import stored_response
+from kubegate.endpoints.responses import stored_response, value_response
 
 
 async def get(request: web.Request) -> web.StreamResponse:
     target = resolve_target(request, verb="get")
-    stored = server_of(request).rest.get(target.spec, target.namespace, target.name)
+    server = server_of(request)
+    # resourceVersion N reads state at least that new, waiting for it if need be.
+    await wait_until_fresh(server.store, request.rel_url.query.get("resourceVersion", ""))
+    storage = server.virtual_subresources.get((target.spec.group, target.spec.plural, target.subresource))
+    if storage is not None:  # a subresource computed from its parent (scale)
+        return value_response(storage.get(server.rest, target), target.accepted)
+    stored = server.rest.get(target.spec, target.namespace, target.name)
     if target.accepted.output is Output.TABLE:
         return table_response(request, target.spec, [stored.obj], resource_version=str(stored.revision))
     return stored_response(stored, target.accepted)

@@ -1,36 +1,46 @@
-"""LIST of a collection, with label and field selectors and limit/continue paging."""
+"""LIST of a collection: selectors, limit/continue paging and resourceVersion semantics.
+
+The query is decoded and validated as the real server does (`kubegate.api.listoptions`); the
+revision a list reads and how it pages is the registry's business (`kubegate.registry.listing`).
+This handler adds the one asynchronous part: a NotOlderThan read of a revision not written yet
+waits for it first.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from kubegate.api.fields import parse_field_selector
-from kubegate.api.labels import parse_label_selector
+from kubegate.api.listoptions import ListOptions, parse_list_options
 from kubegate.endpoints.context import server_of
-from kubegate.endpoints.handlers.common import Target, int_param, resolve_target
+from kubegate.endpoints.handlers.common import Target, resolve_target
+from kubegate.endpoints.handlers.freshness import wait_until_fresh
 from kubegate.endpoints.handlers.tabling import table_response
 from kubegate.endpoints.negotiation import Output
 from kubegate.endpoints.responses import json_response, list_bytes, value_response
-from kubegate.registry.rest import ListOptions, ListResult
+from kubegate.registry.listing import is_exact, matcher_for
+from kubegate.registry.rest import ListResult
 
 
 def list_options(request: web.Request) -> ListOptions:
-    query = request.rel_url.query
-    return ListOptions(
-        label_selector=parse_label_selector(query.get("labelSelector", "")),
-        field_selector=parse_field_selector(query.get("fieldSelector", "")),
-        limit=int_param(query, "limit"),
-        continue_token=query.get("continue", ""),
-    )
+    return parse_list_options(request.rel_url.query)
 
 
 def run_list(request: web.Request, target: Target) -> ListResult:
+    """A list without waiting for freshness (deletecollection selects what exists now)."""
     return server_of(request).rest.list(target.spec, target.namespace, list_options(request))
+
+
+async def read_list(request: web.Request, target: Target, options: ListOptions) -> ListResult:
+    server = server_of(request)
+    matcher_for(target.spec, options.label_selector, options.field_selector)  # a bad field label is a 400 first
+    if not options.continue_token and not is_exact(options):
+        await wait_until_fresh(server.store, options.resource_version)
+    return server.rest.list(target.spec, target.namespace, options)
 
 
 async def list_(request: web.Request) -> web.StreamResponse:
     target = resolve_target(request, verb="list")
-    result = run_list(request, target)
+    result = await read_list(request, target, list_options(request))
     spec = target.spec
     if target.accepted.output is Output.TABLE:
         return table_response(
@@ -42,9 +52,11 @@ async def list_(request: web.Request) -> web.StreamResponse:
             remaining=result.remaining,
         )
     if target.accepted.output is Output.YAML:
-        list_meta = {"resourceVersion": str(result.revision)}
+        list_meta: dict[str, object] = {"resourceVersion": str(result.revision)}
         if result.continue_token:
             list_meta["continue"] = result.continue_token
+        if result.remaining is not None:
+            list_meta["remainingItemCount"] = result.remaining
         return value_response(
             {"apiVersion": spec.api_version, "items": [s.obj for s in result.items], "kind": spec.list_kind, "metadata": list_meta},
             target.accepted,

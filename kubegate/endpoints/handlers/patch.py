@@ -1,64 +1,141 @@
-"""PATCH: JSON patch and JSON merge patch applied to the live object, then stored as an update.
+"""PATCH: every patch type the real server takes, applied to the live object and stored.
 
-The patch type comes from the Content-Type, as on the real server. Types kubegate cannot apply
-yet are refused with 415 and the list of supported ones.
+The patch type comes from the Content-Type. JSON patch, JSON merge patch and strategic merge
+patch (built-in kinds only; its merge keys come from the kind's schema) are functions of the
+live object, listed in `PATCHERS`; server-side apply (`apply.py`) is not, since it may create
+the object and owns fields rather than values. Custom resources answer 415 to a strategic
+merge patch, with the list of the types they do take, as the real server does.
+
+Patch options are validated as `PatchOptions`: `fieldManager` is required for apply, and
+`force` is only for apply. Subresources computed from their parent (scale) are patched
+through their storage, so every patch type works on them too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from kubegate.admission.attributes import UPDATE
 from kubegate.api import errors
+from kubegate.api.errors import CAUSE_FORBIDDEN, CAUSE_REQUIRED, FieldError
 from kubegate.api.jsonpatch import apply_json_patch
-from kubegate.api.mergepatch import apply_merge_patch, decode_merge_patch
+from kubegate.api.mergepatch import apply_merge_patch, decode_merge_patch, go_kind
+from kubegate.api.strategicpatch import PatchError, PatchSchema, apply_patch
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.handlers.admission import admit
+from kubegate.endpoints.handlers.apply import apply_patch as server_side_apply
 from kubegate.endpoints.handlers.common import dry_run, read_body, resolve_target
+from kubegate.endpoints.handlers.managers import META_GROUP, from_user_agent, requested_manager
 from kubegate.endpoints.negotiation import decode_body
-from kubegate.endpoints.responses import stored_response
+from kubegate.endpoints.responses import stored_response, value_response
 
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 
-PatchFunction = Callable[[Any, Any], Any]
 
-PATCHERS: dict[str, PatchFunction] = {
-    JSON_PATCH: apply_json_patch,
-    MERGE_PATCH: apply_merge_patch,
+@dataclass(frozen=True, slots=True)
+class Patcher:
+    """One patch type: how its body decodes, and how it changes an object."""
+
+    decode: Callable[[Any], Any]
+    apply: Callable[[dict[str, Any], Any, PatchSchema | None], Any]
+
+
+def _strategic_document(document: Any) -> dict[str, Any]:
+    if document is None:
+        return {}  # `null` decodes to a nil map: a patch that changes nothing
+    if not isinstance(document, dict):
+        raise errors.bad_request(
+            f"json: cannot unmarshal {go_kind(document)} into Go value of type map[string]interface {{}}"
+        )
+    return document
+
+
+def _strategic(current: dict[str, Any], document: Any, schema: PatchSchema | None) -> dict[str, Any]:
+    try:
+        return apply_patch(current, document, schema or PatchSchema.untyped())
+    except PatchError as exc:
+        raise exc.to_status() from None
+
+
+PATCHERS: dict[str, Patcher] = {
+    JSON_PATCH: Patcher(lambda doc: doc, lambda current, doc, _: apply_json_patch(current, doc)),
+    MERGE_PATCH: Patcher(decode_merge_patch, lambda current, doc, _: apply_merge_patch(current, doc)),
+    STRATEGIC_MERGE_PATCH: Patcher(_strategic_document, _strategic),
 }
 
 
-def supported_patch_types() -> tuple[str, ...]:
-    return tuple(PATCHERS)
+def supported_patch_types(*, strategic: bool = True) -> tuple[str, ...]:
+    """What a resource accepts, in the real server's order; no SMP for custom resources."""
+    kinds = (JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH)
+    return kinds if strategic else tuple(k for k in kinds if k != STRATEGIC_MERGE_PATCH)
 
 
 async def patch(request: web.Request) -> web.StreamResponse:
     target = resolve_target(request, verb="patch")
+    server = server_of(request)
     media = request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-    patcher = PATCHERS.get(media)
-    if patcher is None:
-        raise errors.unsupported_media_type(supported_patch_types())
+    schema = server.field_managers.patch_schema(target.spec, target.subresource)
+    accepted = supported_patch_types(strategic=schema is not None)
+    if media not in accepted:
+        raise errors.unsupported_media_type(accepted)
+    query = request.rel_url.query
+    requested = requested_manager(request, options_kind="PatchOptions")
+    _check_options(media, requested, forced="force" in query)
+    manager = requested or from_user_agent(request.headers.get("User-Agent", ""))
+    is_dry_run = dry_run(query.getall("dryRun", []))
     body = await read_body(request)
-    document = decode_body(body, "application/json")
-    if media == MERGE_PATCH:
-        document = decode_merge_patch(document)
+    if media == APPLY_PATCH:
+        force = query.get("force", "").lower() in ("true", "1", "t")
+        return await server_side_apply(request, target, body, manager=manager, force=force, dry_run=is_dry_run)
 
-    is_dry_run = dry_run(request.rel_url.query.getall("dryRun", []))
-    rest = server_of(request).rest
-    current = rest.get(target.spec, target.namespace, target.name)
-    patched = patcher(current.obj, document)
-    if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
-        raise errors.bad_request("the patched object must be an object with metadata")
+    patcher = PATCHERS[media]
+    document = patcher.decode(decode_body(body, "application/json"))
+    fields = server.field_managers.for_resource(target.spec, target.subresource)
+    storage = server.virtual_subresources.get((target.spec.group, target.spec.plural, target.subresource))
+    if storage is not None:
+
+        async def transform(old: dict[str, Any]) -> dict[str, Any]:
+            new = fields.update(old, _patched(patcher, old, document, schema), manager)
+            await admit(request, target, operation=UPDATE, obj=new, old=old, dry_run=is_dry_run)
+            return new
+
+        result = await storage.update(server.rest, target, transform, dry_run=is_dry_run)
+        return value_response(result, target.accepted)
+
+    current = server.rest.get(target.spec, target.namespace, target.name)
+    patched = _patched(patcher, current.obj, document, schema)
     # Without a resourceVersion of its own, a patch applies to the version it was computed on.
     patched["metadata"].setdefault("resourceVersion", current.obj["metadata"]["resourceVersion"])
     await admit(request, target, operation=UPDATE, obj=patched, old=current.obj, dry_run=is_dry_run)
-    stored, _ = rest.update(
-        target.spec, target.namespace, target.name, patched, subresource=target.subresource, dry_run=is_dry_run
+    stored, _ = server.rest.update(
+        target.spec, target.namespace, target.name, patched,
+        subresource=target.subresource, dry_run=is_dry_run,
+        track=lambda live, new: fields.update(live, new, manager),
     )
     return stored_response(stored, target.accepted)
+
+
+def _patched(patcher: Patcher, current: dict[str, Any], document: Any, schema: PatchSchema | None) -> dict[str, Any]:
+    patched = patcher.apply(current, document, schema)
+    if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
+        raise errors.bad_request("the patched object must be an object with metadata")
+    return patched
+
+
+def _check_options(media: str, manager: str, *, forced: bool) -> None:
+    """ValidatePatchOptions: apply needs a manager; only apply may force."""
+    problems: list[FieldError] = []
+    if media == APPLY_PATCH:
+        if not manager:
+            problems.append(FieldError(CAUSE_REQUIRED, "fieldManager", "is required for apply patch"))
+    elif forced:
+        problems.append(FieldError(CAUSE_FORBIDDEN, "force", "may not be specified for non-apply patch"))
+    if problems:
+        raise errors.invalid("PatchOptions", "", problems, group=META_GROUP)

@@ -26,7 +26,13 @@ def include_object(request: web.Request) -> str:
 def table_for(
     request: web.Request, spec: ResourceSpec, objects: Iterable[dict[str, Any]], **list_meta: Any
 ) -> dict[str, Any]:
-    return build_table(objects, columns_for(spec.group, spec.plural), include_object=include_object(request), **list_meta)
+    return build_table(
+        objects,
+        columns_for(spec.group, spec.plural),
+        resource=(spec.group, spec.plural),
+        include_object=include_object(request),
+        **list_meta,
+    )
 
 
 def table_response(

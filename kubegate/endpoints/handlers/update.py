@@ -6,8 +6,10 @@ from aiohttp import web
 
 from kubegate.admission.attributes import CREATE, UPDATE
 from kubegate.endpoints.context import server_of
+from kubegate.endpoints.handlers import subresources
 from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.common import check_kind, dry_run, read_object, resolve_target
+from kubegate.endpoints.handlers.managers import tracker
 from kubegate.endpoints.responses import stored_response
 
 
@@ -17,9 +19,13 @@ async def update(request: web.Request) -> web.StreamResponse:
     virtual = server.virtual_updates.get((target.spec.group, target.spec.plural, target.subresource))
     if virtual is not None:
         return await virtual(request, target)
+    storage = server.virtual_subresources.get((target.spec.group, target.spec.plural, target.subresource))
+    if storage is not None:
+        return await subresources.put(request, target, storage)
     body = await read_object(request)
     check_kind(target.spec, body)
     is_dry_run = dry_run(request.rel_url.query.getall("dryRun", []))
+    track = tracker(request, target, options_kind="UpdateOptions")
     current = server.rest.find(target.spec, target.namespace, target.name)
     await admit(
         request,
@@ -30,6 +36,7 @@ async def update(request: web.Request) -> web.StreamResponse:
         dry_run=is_dry_run,
     )
     stored, created = server.rest.update(
-        target.spec, target.namespace, target.name, body, subresource=target.subresource, dry_run=is_dry_run
+        target.spec, target.namespace, target.name, body, subresource=target.subresource, dry_run=is_dry_run,
+        track=track,
     )
     return stored_response(stored, target.accepted, status=201 if created else 200)

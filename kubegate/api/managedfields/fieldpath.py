@@ -1,0 +1,345 @@
+"""Field paths and sets of them, and their FieldsV1 form (`f:`, `k:{...}`, `v:`, `i:`).
+
+A path names one field of an object: `.spec.replicas`, or `.spec.template.spec.containers
+[name="main"].image` through a list keyed by `name`, or `.metadata.finalizers[="x"]` through a
+set. A `FieldSet` is a tree of them: the paths that are members, and the subtrees under
+further path elements. A manager owns one set per object; FieldsV1 writes it as nested JSON
+objects whose keys are serialized path elements and where `".": {}` marks a node that is a
+member itself as well as having members under it.
+
+Elements sort as structured-merge-diff sorts them (fields, then keys, then values, then
+indices; values across JSON types numbers, strings, booleans, lists, maps, null), which fixes
+the key order of FieldsV1 and the order conflicts are reported in.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+
+class FieldsError(ValueError):
+    """managedFields content that is not a valid FieldsV1 document or entry."""
+
+
+#: A JSON value in hashable form: ("n", number) ("s", text) ("b", flag) ("l", items)
+#: ("m", sorted members) ("z",) for null. Numbers compare across int and float, as SMD does.
+Frozen = tuple[Any, ...]
+_RANK = {"n": 0, "s": 1, "b": 2, "l": 3, "m": 4, "z": 5}
+
+
+def freeze(value: Any) -> Frozen:
+    if value is None:
+        return ("z",)
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        return ("n", value)
+    if isinstance(value, str):
+        return ("s", value)
+    if isinstance(value, list):
+        return ("l", tuple(freeze(item) for item in value))
+    if isinstance(value, dict):
+        return ("m", tuple(sorted((key, freeze(item)) for key, item in value.items())))
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def thaw(frozen: Frozen) -> Any:
+    tag = frozen[0]
+    if tag == "z":
+        return None
+    if tag == "l":
+        return [thaw(item) for item in frozen[1]]
+    if tag == "m":
+        return {key: thaw(item) for key, item in frozen[1]}
+    return frozen[1]
+
+
+def compare_values(left: Frozen, right: Frozen) -> int:
+    if left[0] != right[0]:
+        return -1 if _RANK[left[0]] < _RANK[right[0]] else 1
+    tag = left[0]
+    if tag == "z":
+        return 0
+    if tag in ("l", "m"):
+        for a, b in zip(left[1], right[1], strict=False):
+            if tag == "m":
+                if a[0] != b[0]:
+                    return -1 if a[0] < b[0] else 1
+                a, b = a[1], b[1]
+            if (c := compare_values(a, b)) != 0:
+                return c
+        return (len(left[1]) > len(right[1])) - (len(left[1]) < len(right[1]))
+    return int(left[1] > right[1]) - int(left[1] < right[1])
+
+
+def go_json(value: Any) -> str:
+    """Compact JSON as Go's encoder writes it (HTML-safe escapes included)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _go_string(value: Any) -> str:
+    """value.ToString: strings quoted, numbers and booleans as Go prints them."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ",".join(_go_string(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "".join(f"{key}={_go_string(item)}" for key, item in value.items())
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class PathElement:
+    """One step of a path: a field name, a list-map key, a set value or a list index."""
+
+    kind: str  # "f", "k", "v" or "i", which is also their sort order
+    name: str = ""
+    key: tuple[tuple[str, Frozen], ...] = ()
+    value: Frozen = ("z",)
+    index: int = 0
+
+    @staticmethod
+    def field(name: str) -> PathElement:
+        return PathElement("f", name=name)
+
+    @staticmethod
+    def of_key(pairs: dict[str, Any]) -> PathElement:
+        return PathElement("k", key=tuple(sorted((k, freeze(v)) for k, v in pairs.items())))
+
+    @staticmethod
+    def of_value(value: Any) -> PathElement:
+        return PathElement("v", value=freeze(value))
+
+    @staticmethod
+    def of_index(index: int) -> PathElement:
+        return PathElement("i", index=index)
+
+    def __str__(self) -> str:
+        if self.kind == "f":
+            return "." + self.name
+        if self.kind == "k":
+            return "[" + ",".join(f"{k}={_go_string(thaw(v))}" for k, v in self.key) + "]"
+        if self.kind == "v":
+            return f"[={_go_string(thaw(self.value))}]"
+        return f"[{self.index}]"
+
+    def serialize(self) -> str:
+        if self.kind == "f":
+            return "f:" + self.name
+        if self.kind == "k":
+            return "k:{" + ",".join(f"{go_json(k)}:{go_json(thaw(v))}" for k, v in self.key) + "}"
+        if self.kind == "v":
+            return "v:" + go_json(thaw(self.value))
+        return f"i:{self.index}"
+
+    @staticmethod
+    def parse(text: str) -> PathElement | None:
+        """A serialized element; None for an unknown element type (skipped, as SMD skips it)."""
+        if len(text) < 2 or text[1] != ":":
+            raise FieldsError(f"invalid path element {text!r}")
+        tag, body = text[0], text[2:]
+        if tag == "f":
+            return PathElement.field(body)
+        if tag == "k":
+            pairs = json.loads(body)
+            if not isinstance(pairs, dict):
+                raise FieldsError(f"invalid key element {text!r}")
+            return PathElement.of_key(pairs)
+        if tag == "v":
+            return PathElement.of_value(json.loads(body))
+        if tag == "i":
+            return PathElement.of_index(int(body))
+        return None
+
+
+def compare_elements(left: PathElement, right: PathElement) -> int:
+    if left.kind != right.kind:
+        return -1 if "fkvi".index(left.kind) < "fkvi".index(right.kind) else 1
+    if left.kind == "f":
+        return (left.name > right.name) - (left.name < right.name)
+    if left.kind == "k":
+        for (ln, lv), (rn, rv) in zip(left.key, right.key, strict=False):
+            if ln != rn:
+                return -1 if ln < rn else 1
+            if (c := compare_values(lv, rv)) != 0:
+                return c
+        return (len(left.key) > len(right.key)) - (len(left.key) < len(right.key))
+    if left.kind == "v":
+        return compare_values(left.value, right.value)
+    return (left.index > right.index) - (left.index < right.index)
+
+
+element_order = functools.cmp_to_key(compare_elements)
+Path = tuple[PathElement, ...]
+
+
+def path_string(path: Path) -> str:
+    return "".join(str(element) for element in path)
+
+
+class FieldSet:
+    """A set of paths, kept as a tree (SMD's fieldpath.Set)."""
+
+    __slots__ = ("children", "members")
+
+    def __init__(self) -> None:
+        self.members: set[PathElement] = set()
+        self.children: dict[PathElement, FieldSet] = {}
+
+    @classmethod
+    def of(cls, *paths: Path) -> FieldSet:
+        out = cls()
+        for path in paths:
+            out.insert(path)
+        return out
+
+    def insert(self, path: Path) -> None:
+        if not path:
+            return
+        node = self
+        for element in path[:-1]:
+            node = node.children.setdefault(element, FieldSet())
+        node.members.add(path[-1])
+
+    def has(self, path: Path) -> bool:
+        node: FieldSet | None = self
+        for element in path[:-1]:
+            node = node.children.get(element) if node is not None else None
+        return node is not None and bool(path) and path[-1] in node.members
+
+    def empty(self) -> bool:
+        return not self.members and all(child.empty() for child in self.children.values())
+
+    def with_prefix(self, element: PathElement) -> FieldSet:
+        return self.children.get(element) or FieldSet()
+
+    def copy(self) -> FieldSet:
+        out = FieldSet()
+        out.members = set(self.members)
+        out.children = {pe: child.copy() for pe, child in self.children.items()}
+        return out
+
+    def _combine(
+        self,
+        other: FieldSet,
+        members: set[PathElement],
+        pick: Callable[[FieldSet | None, FieldSet | None], FieldSet | None],
+    ) -> FieldSet:
+        out = FieldSet()
+        out.members = members
+        for element in self.children.keys() | other.children.keys():
+            child = pick(self.children.get(element), other.children.get(element))
+            if child is not None and not child.empty():
+                out.children[element] = child
+        return out
+
+    def union(self, other: FieldSet) -> FieldSet:
+        def pick(a: FieldSet | None, b: FieldSet | None) -> FieldSet | None:
+            if a is not None and b is not None:
+                return a.union(b)
+            either = a if a is not None else b
+            return either.copy() if either is not None else None
+
+        return self._combine(other, self.members | other.members, pick)
+
+    def intersection(self, other: FieldSet) -> FieldSet:
+        return self._combine(
+            other, self.members & other.members,
+            lambda a, b: a.intersection(b) if a is not None and b is not None else None,
+        )
+
+    def difference(self, other: FieldSet) -> FieldSet:
+        return self._combine(
+            other, self.members - other.members,
+            lambda a, b: (a.difference(b) if b is not None else a.copy()) if a is not None else None,
+        )
+
+    def recursive_difference(self, other: FieldSet) -> FieldSet:
+        """Everything not in `other` nor under one of its members."""
+        out = FieldSet()
+        out.members = self.members - other.members
+        for element, child in self.children.items():
+            if element in other.members:
+                continue
+            below = other.children.get(element)
+            kept = child.recursive_difference(below) if below is not None else child.copy()
+            if not kept.empty():
+                out.children[element] = kept
+        return out
+
+    def paths(self, prefix: Path = ()) -> Iterator[Path]:
+        """Every member path: a node's members in order, then its subtrees in order."""
+        for element in sorted(self.members, key=element_order):
+            yield (*prefix, element)
+        for element in sorted(self.children, key=element_order):
+            yield from self.children[element].paths((*prefix, element))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FieldSet):
+            return NotImplemented
+        return set(self.paths()) == set(other.paths())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "FieldSet(" + ", ".join(path_string(p) for p in self.paths()) + ")"
+
+    # -- FieldsV1 -----------------------------------------------------------------------------
+
+    def to_fields_v1(self) -> dict[str, Any]:
+        return self._emit(include_self=False)
+
+    def _emit(self, *, include_self: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if include_self and (self.members or self.children):
+            out["."] = {}
+        for element in sorted(self.members | self.children.keys(), key=element_order):
+            child = self.children.get(element)
+            if child is None:
+                out[element.serialize()] = {}
+            else:
+                out[element.serialize()] = child._emit(include_self=element in self.members)
+        return out
+
+    @classmethod
+    def from_fields_v1(cls, fields: Any) -> FieldSet:
+        """Parse FieldsV1; raises ValueError for anything that is not one."""
+        if not isinstance(fields, dict):
+            raise FieldsError("FieldsV1 must be a JSON object")
+        found, _ = cls._read(fields)
+        return found or cls()
+
+    @classmethod
+    def _read(cls, node: dict[str, Any]) -> tuple[FieldSet | None, bool]:
+        children: FieldSet | None = None
+        is_member = False
+        for key, value in node.items():
+            if key == ".":
+                is_member = True
+                continue
+            element = PathElement.parse(key)
+            if element is None:
+                continue
+            if not isinstance(value, dict):
+                raise FieldsError(f"FieldsV1 value of {key!r} must be an object")
+            grandchildren, child_is_member = cls._read(value)
+            if children is None:
+                children = cls()
+            if child_is_member:
+                children.members.add(element)
+            if grandchildren is not None:
+                children.children[element] = grandchildren
+        if children is None:
+            is_member = True
+        return children, is_member

@@ -1,0 +1,229 @@
+"""The default policy a fresh server holds, its reconciliation, and ClusterRole aggregation."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from kubegate.authz.rbac.bootstrap_policy import CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES
+from kubegate.config import ServerConfig
+from kubegate.controllers.clusterrole_aggregation import ClusterRoleAggregationController
+from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
+from kubegate.registry.catalog import Catalog
+from kubegate.registry.rest import DeleteOptions, GenericStore
+from kubegate.registry.spec import ResourceSpec
+from kubegate.server.app import build_state
+from kubegate.server.rbac_bootstrap import ensure_default_policy
+from kubegate.storage.memory import Store
+
+CATALOG = Catalog.build(BUILTIN_RESOURCES, preferred=PREFERRED_VERSIONS)
+RBAC = "rbac.authorization.k8s.io"
+
+
+def spec(plural: str) -> ResourceSpec:
+    found = CATALOG.lookup(RBAC, "v1", plural)
+    assert found is not None
+    return found
+
+
+ROLES, BINDINGS = spec("clusterroles"), spec("clusterrolebindings")
+
+
+def get(rest: GenericStore, plural: str, name: str) -> dict[str, Any]:
+    return rest.get(spec(plural), "", name).obj
+
+
+def rules(rest: GenericStore, name: str) -> list[dict[str, Any]]:
+    return list(get(rest, "clusterroles", name).get("rules") or [])
+
+
+@pytest.fixture(scope="module")
+def fresh() -> GenericStore:
+    return build_state(ServerConfig()).rest
+
+
+@pytest.mark.parametrize("role", [r["metadata"]["name"] for r in CLUSTER_ROLES])
+def test_every_default_role_exists_labelled_and_auto_updated(fresh: GenericStore, role: str) -> None:
+    metadata = get(fresh, "clusterroles", role)["metadata"]
+    assert metadata["labels"]["kubernetes.io/bootstrapping"] == "rbac-defaults"
+    assert metadata["annotations"] == {"rbac.authorization.kubernetes.io/autoupdate": "true"}
+
+
+def test_default_bindings(fresh: GenericStore) -> None:
+    subjects = {b["metadata"]["name"]: [s["name"] for s in get(fresh, "clusterrolebindings", b["metadata"]["name"])["subjects"]]
+                for b in CLUSTER_ROLE_BINDINGS}  # fmt: skip
+    assert subjects["cluster-admin"] == ["system:masters"]
+    assert subjects["system:discovery"] == ["system:authenticated"]
+    assert subjects["system:basic-user"] == ["system:authenticated"]
+    assert subjects["system:public-info-viewer"] == ["system:authenticated", "system:unauthenticated"]
+    assert subjects["system:service-account-issuer-discovery"] == ["system:serviceaccounts"]
+    assert get(fresh, "clusterrolebindings", "cluster-admin")["roleRef"] == {
+        "apiGroup": RBAC, "kind": "ClusterRole", "name": "cluster-admin",
+    }  # fmt: skip
+
+
+def test_user_facing_roles_are_aggregated_right_after_start(fresh: GenericStore) -> None:
+    view, edit, admin = rules(fresh, "view"), rules(fresh, "edit"), rules(fresh, "admin")
+    assert view == rules(fresh, "system:aggregate-to-view")
+    # roles are gathered by name: system:aggregate-to-edit sorts before view, edit before system:...
+    assert edit == rules(fresh, "system:aggregate-to-edit") + view
+    assert admin == edit + rules(fresh, "system:aggregate-to-admin")
+    assert {"verbs": ["get", "list", "watch"], "apiGroups": ["apps"], "resources": [
+        "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
+        "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets",
+        "statefulsets/scale", "statefulsets/status"]} in view  # fmt: skip
+    assert get(fresh, "clusterroles", "admin")["aggregationRule"] == {
+        "clusterRoleSelectors": [{"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-admin": "true"}}]
+    }
+
+
+# --- aggregation --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rest() -> GenericStore:
+    rest = GenericStore(Store())
+    ClusterRoleAggregationController(rest, CATALOG)
+    return rest
+
+
+def role(name: str, *rule_list: dict[str, Any], labels: dict[str, str] | None = None,
+         selectors: list[dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+    obj: dict[str, Any] = {"metadata": {"name": name, "labels": labels or {}}, "rules": list(rule_list)}
+    if selectors is not None:
+        obj["aggregationRule"] = {"clusterRoleSelectors": selectors}
+    return obj
+
+
+CRONTABS = {"verbs": ["get", "list"], "apiGroups": ["stable.example.com"], "resources": ["crontabs"]}
+WIDGETS = {"verbs": ["get"], "apiGroups": ["example.com"], "resources": ["widgets"]}
+MONITORING = [{"matchLabels": {"example.com/aggregate-to-monitoring": "true"}}]
+LABEL = {"example.com/aggregate-to-monitoring": "true"}
+
+
+def test_aggregation_follows_labels_rules_and_deletions(rest: GenericStore) -> None:
+    rest.create(ROLES, "", role("monitoring", selectors=MONITORING))
+    assert rules(rest, "monitoring") == []
+    rest.create(ROLES, "", role("crontabs", CRONTABS, labels=LABEL))
+    assert rules(rest, "monitoring") == [CRONTABS]
+    rest.create(ROLES, "", role("widgets", WIDGETS))  # not labelled: not gathered
+    assert rules(rest, "monitoring") == [CRONTABS]
+    rest.update(ROLES, "", "widgets", role("widgets", WIDGETS, labels=LABEL))
+    assert rules(rest, "monitoring") == [CRONTABS, WIDGETS]
+    rest.update(ROLES, "", "crontabs", role("crontabs", CRONTABS, WIDGETS, labels=LABEL))
+    assert rules(rest, "monitoring") == [CRONTABS, WIDGETS]  # no repeats
+    rest.update(ROLES, "", "crontabs", role("crontabs", CRONTABS))  # label removed
+    assert rules(rest, "monitoring") == [WIDGETS]
+    rest.delete(ROLES, "", "widgets", DeleteOptions())
+    assert rules(rest, "monitoring") == []
+
+
+def test_aggregation_of_roles_that_exist_before_the_aggregated_one(rest: GenericStore) -> None:
+    rest.create(ROLES, "", role("b-widgets", WIDGETS, labels=LABEL))
+    rest.create(ROLES, "", role("a-crontabs", CRONTABS, labels=LABEL))
+    rest.create(ROLES, "", role("monitoring", {"verbs": ["nonsense"]}, selectors=MONITORING))
+    assert rules(rest, "monitoring") == [CRONTABS, WIDGETS]  # by name; its own rules are replaced
+
+
+def test_aggregation_with_expressions_chains_and_cycles(rest: GenericStore) -> None:
+    rest.create(ROLES, "", role("leaf", WIDGETS, labels={"tier": "1"}))
+    rest.create(ROLES, "", role("middle", selectors=[{"matchExpressions": [
+        {"key": "tier", "operator": "In", "values": ["1"]}]}], labels={"tier": "2"}))  # fmt: skip
+    rest.create(ROLES, "", role("top", selectors=[{"matchLabels": {"tier": "2"}}], labels={"tier": "1"}))
+    # top gathers middle, middle gathers leaf and top: they settle on the same rules
+    assert rules(rest, "middle") == [WIDGETS]
+    assert rules(rest, "top") == [WIDGETS]
+    rest.update(ROLES, "", "leaf", role("leaf", CRONTABS, labels={"tier": "1"}))
+    # in a cycle a dropped rule lingers, fed back by the other role, as with the real controller
+    assert rules(rest, "middle") == [CRONTABS, WIDGETS]
+    assert rules(rest, "top") == [CRONTABS, WIDGETS]
+
+
+def test_a_bad_selector_leaves_the_role_alone(rest: GenericStore) -> None:
+    rest.create(ROLES, "", role("bad", WIDGETS, selectors=[{"matchExpressions": [{"key": "x", "operator": "Near"}]}]))
+    rest.create(ROLES, "", role("labelled", CRONTABS, labels={"x": "y"}))
+    assert rules(rest, "bad") == [WIDGETS]
+
+
+# --- reconciliation -----------------------------------------------------------------------------
+
+
+def seeded() -> GenericStore:
+    rest = GenericStore(Store())
+    ClusterRoleAggregationController(rest, CATALOG)
+    ensure_default_policy(rest, CATALOG)
+    return rest
+
+
+def replace(rest: GenericStore, plural: str, name: str, change: Any) -> None:
+    obj = copy.deepcopy(get(rest, plural, name))
+    change(obj)
+    rest.update(spec(plural), "", name, obj)
+
+
+def test_reconcile_restores_missing_objects_and_is_idempotent() -> None:
+    rest = seeded()
+    revision = rest.store.revision
+    ensure_default_policy(rest, CATALOG)
+    assert rest.store.revision == revision  # nothing to do the second time
+    rest.delete(ROLES, "", "system:basic-user", DeleteOptions())
+    rest.delete(BINDINGS, "", "cluster-admin", DeleteOptions())
+    ensure_default_policy(rest, CATALOG)
+    assert get(rest, "clusterroles", "system:basic-user")["rules"][0]["resources"] == [
+        "selfsubjectaccessreviews", "selfsubjectrulesreviews"]  # fmt: skip
+    assert get(rest, "clusterrolebindings", "cluster-admin")["subjects"][0]["name"] == "system:masters"
+
+
+def test_reconcile_adds_what_is_missing_and_keeps_user_additions() -> None:
+    rest = seeded()
+
+    def tamper_role(obj: dict[str, Any]) -> None:
+        obj["rules"] = [WIDGETS]  # the default rules gone, one of the user's added
+        obj["metadata"]["labels"] = {"mine": "yes"}
+
+    def tamper_binding(obj: dict[str, Any]) -> None:
+        obj["subjects"] = [{"kind": "User", "apiGroup": RBAC, "name": "carol"}]
+
+    replace(rest, "clusterroles", "system:basic-user", tamper_role)
+    replace(rest, "clusterrolebindings", "system:public-info-viewer", tamper_binding)
+    ensure_default_policy(rest, CATALOG)
+    basic = get(rest, "clusterroles", "system:basic-user")
+    assert basic["rules"][0] == WIDGETS
+    assert {"verbs": ["create"], "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"]} in basic["rules"]
+    assert basic["metadata"]["labels"] == {"mine": "yes", "kubernetes.io/bootstrapping": "rbac-defaults"}
+    viewer = get(rest, "clusterrolebindings", "system:public-info-viewer")
+    assert [s["name"] for s in viewer["subjects"]] == ["carol", "system:authenticated", "system:unauthenticated"]
+
+
+def test_reconcile_leaves_opted_out_objects_alone() -> None:
+    rest = seeded()
+
+    def opt_out(obj: dict[str, Any]) -> None:
+        obj["metadata"]["annotations"]["rbac.authorization.kubernetes.io/autoupdate"] = "false"
+        obj["rules"] = []
+
+    replace(rest, "clusterroles", "system:discovery", opt_out)
+    ensure_default_policy(rest, CATALOG)
+    assert get(rest, "clusterroles", "system:discovery")["rules"] == []
+
+
+def test_reconcile_recreates_a_binding_whose_role_ref_changed() -> None:
+    rest = seeded()
+    uid = get(rest, "clusterrolebindings", "system:discovery")["metadata"]["uid"]
+    replace(rest, "clusterrolebindings", "system:discovery",
+            lambda obj: obj["roleRef"].update(name="cluster-admin"))  # fmt: skip
+    ensure_default_policy(rest, CATALOG)
+    binding = get(rest, "clusterrolebindings", "system:discovery")
+    assert binding["roleRef"]["name"] == "system:discovery"
+    assert binding["metadata"]["uid"] != uid
+
+
+def test_reconcile_restores_an_aggregation_selector() -> None:
+    rest = seeded()
+    replace(rest, "clusterroles", "view", lambda obj: obj.pop("aggregationRule"))
+    ensure_default_policy(rest, CATALOG)
+    assert get(rest, "clusterroles", "view")["aggregationRule"]["clusterRoleSelectors"] == [
+        {"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}}]  # fmt: skip
+    assert rules(rest, "view") == rules(rest, "system:aggregate-to-view")
