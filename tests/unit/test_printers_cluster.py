@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from kubegate.registry.printers import PRINTERS
+from kubegate.registry.printers.cells import SwaggerDoc, describe
 from kubegate.registry.tables import build_table, columns_for
 from tests.unit.printing import ago, headers, obj, row
 
@@ -218,9 +220,6 @@ def test_column_descriptions_come_from_the_api_documentation() -> None:
 
 
 def test_every_documented_column_finds_its_description() -> None:
-    from kubegate.registry.printers import PRINTERS
-    from kubegate.registry.printers.cells import SwaggerDoc, describe
-
     unresolved = [
         (resource, column.name)
         for resource, columns in PRINTERS.items()
