@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubegate.api import meta
-from kubegate.api.managedfields.fieldpath import FieldsError, FieldSet, go_json
+from kubegate.api.managedfields.fieldpath import FieldSet
 from kubegate.api.managedfields.updater import ManagerSets, VersionedSet
+from kubegate.api.managedfields.values import FieldsError, go_json
 from kubegate.api.mergepatch import go_quote
 
 APPLY = "Apply"

@@ -24,11 +24,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from kubegate.api import errors
-from kubegate.api.managedfields import entries, typed
+from kubegate.api import errors, meta
+from kubegate.api.managedfields import compare as diff
+from kubegate.api.managedfields import entries, typed, validate
+from kubegate.api.managedfields.conflicts import conflict_error
 from kubegate.api.managedfields.entries import APPLY, UPDATE, Managed
-from kubegate.api.managedfields.fieldpath import FieldSet, PathElement, go_json, path_string
+from kubegate.api.managedfields.fieldpath import FieldSet, PathElement
 from kubegate.api.managedfields.updater import Conflicts, TypedKind, Updater, VersionedSet
+from kubegate.api.managedfields.values import go_json
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,7 @@ class FieldManager:
             return out  # an object that was never tracked starts tracking with an apply
         try:
             managed = self._update(live or {}, out, managed, manager)
-        except (typed.TypedError, ValueError, RecursionError) as exc:
+        except Exception as exc:  # noqa: BLE001 - UpdateNoErrors: tracking never fails a write
             log.warning("managedFields not updated for %s: %s", self.gvk, exc)
             return out
         return _with_managed_fields(out, managed)
@@ -163,10 +166,10 @@ class FieldManager:
             managed = self._update({}, _without_managed_fields(current), managed, BEFORE_FIRST_APPLY)
         if _metadata(config).get("managedFields") is not None:
             raise errors.bad_request("metadata.managedFields must be nil")
-        problems = typed.validate(self.kind.schema, config, self.kind.root)
+        problems = validate.validate(self.kind.schema, config, self.kind.root)
         if problems:
             raise errors.StatusError(
-                500, "", f"failed to create typed patch object ({self._describe(config)}): {typed.validation_text(problems)}"
+                500, "", f"failed to create typed patch object ({self._describe(config)}): {validate.validation_text(problems)}"
             )
         ident = entries.identity(manager, APPLY, subresource=self.subresource)
         base = _without_managed_fields(current)
@@ -195,35 +198,16 @@ class FieldManager:
             return None
         if not isinstance(last, dict) or last.get("apiVersion") != self.group_version:
             return None
-        if typed.validate(self.kind.schema, last, self.kind.root):
+        if validate.validate(self.kind.schema, last, self.kind.root):
             return None
         kind = self.kind
         described = kind.field_set(last)
-        change = typed.compare(kind.schema, kind.typed_view(last), kind.typed_view(_without_managed_fields(live or {})), kind.root)
+        change = diff.compare(kind.schema, kind.typed_view(last), kind.typed_view(_without_managed_fields(live or {})), kind.root)
         return described.difference(change.modified).difference(change.added).difference(change.removed)
 
     def _describe(self, obj: dict[str, Any]) -> str:
         metadata = _metadata(obj)
         return f"{metadata.get('namespace', '')}/{metadata.get('name', '')}; {self.gvk}"
-
-
-def conflict_error(conflicts: Conflicts) -> errors.StatusError:
-    """The 409 an apply with conflicts gets (NewApplyConflict with getConflictMessage)."""
-    found = conflicts.conflicts
-    causes = [
-        {"reason": "FieldManagerConflict", "message": f"conflict with {entries.printable(m)}", "field": path_string(p)}
-        for m, p in found
-    ]
-    if len(found) == 1:
-        manager, path = found[0]
-        message = f"Apply failed with 1 conflict: conflict with {entries.printable(manager)}: {path_string(path)}"
-    else:
-        lines: list[str] = []
-        for manager in sorted({m for m, _ in found}):
-            lines.append(f"conflicts with {entries.printable(manager)}:")
-            lines.extend(f"- {path_string(p)}" for m, p in found if m == manager)
-        message = f"Apply failed with {len(found)} conflicts: " + "\n".join(lines)
-    return errors.StatusError(409, "Conflict", message, {"causes": causes})
 
 
 def _strip(sets: dict[str, VersionedSet], manager: str) -> None:
@@ -265,8 +249,6 @@ def _cap(managed: Managed) -> Managed:
 
 
 def _seconds(time: str | None) -> int:
-    from kubegate.api import meta
-
     moment = meta.parse_time(time) if time else None
     return int(moment.timestamp()) if moment is not None else 0
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kubegate.api.managedfields import typed, zero
+from kubegate.api.managedfields import compare as diff
+from kubegate.api.managedfields import merge, typed, zero
 from kubegate.api.managedfields.fieldpath import FieldSet, Path
 from kubegate.api.managedfields.schema import TypeRef, TypeSchema
 
@@ -53,8 +54,8 @@ class TypedKind:
     def typed_view(self, obj: Any) -> Any:
         return zero.fill(obj, self.skeleton)
 
-    def compare(self, old: Any, new: Any) -> typed.Comparison:
-        result = typed.compare(self.schema, self.typed_view(old), self.typed_view(new), self.root)
+    def compare(self, old: Any, new: Any) -> diff.Comparison:
+        result = diff.compare(self.schema, self.typed_view(old), self.typed_view(new), self.root)
         return result.filtered(self.ignored)
 
     def field_set(self, obj: Any) -> FieldSet:
@@ -64,7 +65,7 @@ class TypedKind:
         return typed.ensure_named_fields(self.schema, fields, self.root)
 
     def without(self, obj: Any, fields: FieldSet) -> Any:
-        return typed.remove_items(self.schema, obj, fields, self.root)
+        return merge.remove_items(self.schema, obj, fields, self.root)
 
 
 class Updater:
@@ -73,7 +74,7 @@ class Updater:
 
     def _settle(
         self, old: Any, new: Any, managers: ManagerSets, workflow: str, *, force: bool
-    ) -> typed.Comparison:
+    ) -> diff.Comparison:
         """Take changed fields from every manager but `workflow`; conflicts unless forced."""
         comparison = self.kind.compare(old, new)
         changed = comparison.modified.union(comparison.added)
@@ -114,7 +115,7 @@ class Updater:
     ) -> tuple[Any | None, ManagerSets]:
         """(the new object, or None when nothing changes; the managers after the apply)."""
         kind = self.kind
-        merged = typed.merge(kind.schema, live, config, kind.root)
+        merged = merge.merge(kind.schema, live, config, kind.root)
         last = managers.get(manager)
         claimed = kind.field_set(config)
         if kind.ignored is not None:

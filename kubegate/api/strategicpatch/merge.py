@@ -19,8 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 from kubegate.api.strategicpatch import errors, order
+from kubegate.api.strategicpatch.directives import discard_nulls, remove_directives
 from kubegate.api.strategicpatch.errors import MAP_TYPE, SLICE_TYPE, PatchError
 from kubegate.api.strategicpatch.meta import PatchMeta, PatchSchema
+from kubegate.api.strategicpatch.slices import SharedSlice
 
 DIRECTIVE = order.DIRECTIVE
 DELETE = order.DELETE
@@ -71,7 +73,7 @@ def _go_type(value: Any) -> str:
 
 def _take_patch_value(original: dict[str, Any], key: str, value: Any) -> None:
     """A patch value with nothing to merge into: its nulls and directive items are dropped."""
-    _discard_nulls(value)
+    discard_nulls(value)
     kept, keep = remove_directives(value)
     if keep:
         original[key] = kept
@@ -141,51 +143,16 @@ def _merge_slice(
     else:
         if not merge_key:
             raise PatchError(f"cannot merge lists without merge key for {schema.name}")
-        items = _SharedSlice(original)
+        items = SharedSlice(original)
         patch, replaced = _special_elements(items, patch, merge_key)
         if replaced is not None:
-            items = _SharedSlice(replaced)
+            items = SharedSlice(replaced)
         server_order = items.view()
         merged = _merge_items(items, patch, merge_key, schema)
     named, server_only = order.partition(merged, patch, merge_key)
     return order.normalize(
         named, server_only, patch_order=patch, server_order=server_order, merge_key=merge_key, is_map=is_map
     )
-
-
-class _SharedSlice:
-    """A Go slice over the caller's list: deletions and appends write into it as Go's do.
-
-    Go deletes with `append(s[:i], s[i+1:]...)` and appends in place while there is room, so
-    the live list the caller still holds changes under it; `$setElementOrder` then orders by
-    that changed list, and the real results (the upstream tests pin them) depend on it.
-    """
-
-    def __init__(self, backing: list[Any]) -> None:
-        self.backing = backing
-        self.length = len(backing)
-        self.overflow: list[Any] = []
-
-    def view(self) -> list[Any]:
-        return self.backing[: self.length] + self.overflow
-
-    def delete(self, index: int) -> None:
-        assert not self.overflow
-        self.backing[index : self.length - 1] = self.backing[index + 1 : self.length]
-        self.length -= 1
-
-    def append(self, item: Any) -> None:
-        if self.length < len(self.backing) and not self.overflow:
-            self.backing[self.length] = item
-            self.length += 1
-        else:
-            self.overflow.append(item)
-
-    def set(self, index: int, item: Any) -> None:
-        if index < self.length:
-            self.backing[index] = item
-        else:
-            self.overflow[index - self.length] = item
 
 
 def element_kind(*lists: list[Any]) -> str:
@@ -219,7 +186,7 @@ def _dedupe(values: list[Any]) -> list[Any]:
 
 
 def _special_elements(
-    items: _SharedSlice, patch: list[Any], merge_key: str
+    items: SharedSlice, patch: list[Any], merge_key: str
 ) -> tuple[list[Any], list[Any] | None]:
     """mergeSliceWithSpecialElements: act on `$patch` items; (plain items, replacement list)."""
     plain: list[Any] = []
@@ -245,7 +212,7 @@ def _special_elements(
     return plain, None
 
 
-def _merge_items(items: _SharedSlice, patch: list[Any], merge_key: str, schema: PatchSchema) -> list[Any]:
+def _merge_items(items: SharedSlice, patch: list[Any], merge_key: str, schema: PatchSchema) -> list[Any]:
     """mergeSliceWithoutSpecialElements: merge items with a live twin, append the others."""
     for item in patch:
         if merge_key not in item:
@@ -319,36 +286,3 @@ def _apply_element_orders(original: dict[str, Any], patch: dict[str, Any], schem
             named, server_only, patch_order=wanted, server_order=live, merge_key=meta.merge_key, is_map=is_map
         )
         patch.pop(field, None)
-
-
-def remove_directives(value: Any) -> tuple[Any, bool]:
-    """removeDirectives: drop maps carrying `$patch` (and say whether `value` itself stays)."""
-    if isinstance(value, dict):
-        if DIRECTIVE in value:
-            return None, False
-        for key in list(value):
-            kept, keep = remove_directives(value[key])
-            if keep:
-                value[key] = kept
-            else:
-                del value[key]
-        return value, True
-    if isinstance(value, list):
-        out = []
-        for item in value:
-            kept, keep = remove_directives(item)
-            if keep:
-                out.append(kept)
-        return out, True
-    return value, True
-
-
-def _discard_nulls(value: Any) -> None:
-    if isinstance(value, dict):
-        for key in [k for k, v in value.items() if v is None]:
-            del value[key]
-        for child in value.values():
-            _discard_nulls(child)
-    elif isinstance(value, list):
-        for child in value:
-            _discard_nulls(child)
