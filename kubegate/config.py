@@ -70,7 +70,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("authentication-config", "path", None, "AuthenticationConfiguration file (JWT issuers)"),
     Option("authentication-token-webhook-config-file", "path", None, "kubeconfig-shaped file of a TokenReview webhook"),
     Option("authentication-token-webhook-cache-ttl", "duration", 120.0, "how long webhook token answers are cached"),
-    Option("authentication-token-webhook-version", "str", "v1", "TokenReview version the webhook speaks"),
+    Option("authentication-token-webhook-version", "str", "v1beta1", "TokenReview version the webhook speaks (v1 or v1beta1)"),
     Option("requestheader-client-ca-file", "path", None, "CA bundle that verifies front-proxy client certificates"),
     Option("requestheader-allowed-names", "list", (), "front-proxy certificate CNs allowed (empty: any from the CA)"),
     Option("requestheader-username-headers", "list", (), "headers carrying the user name, e.g. X-Remote-User"),
@@ -130,7 +130,7 @@ class ServerConfig:
     authentication_config: Path | None = None
     authentication_token_webhook_config_file: Path | None = None
     authentication_token_webhook_cache_ttl: float = 120.0
-    authentication_token_webhook_version: str = "v1"
+    authentication_token_webhook_version: str = "v1beta1"
     requestheader_client_ca_file: Path | None = None
     requestheader_allowed_names: tuple[str, ...] = ()
     requestheader_username_headers: tuple[str, ...] = ()

@@ -36,8 +36,9 @@ FULL_AUTHORITY = (
 ROLE_REF_KINDS = {"rolebindings": ("Role", "ClusterRole"), "clusterrolebindings": ("ClusterRole",)}
 #: metadata a write may change without being an escalation (garbage collection, server-set)
 _UNCHECKED_METADATA = frozenset({
-    "ownerReferences", "finalizers", "resourceVersion", "managedFields", "uid", "creationTimestamp",
-    "generation", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "name", "namespace",
+    "ownerReferences", "finalizers", "resourceVersion", "managedFields", "uid",
+    "creationTimestamp", "generation", "selfLink", "deletionTimestamp",
+    "deletionGracePeriodSeconds", "name", "namespace",
 })  # fmt: skip
 
 
@@ -121,8 +122,8 @@ class RBACEscalationAdmission:
         if covered:
             return
         message = (
-            f"user {go_quote(user.name)} (groups={go_string_slice(user.groups)}) is attempting to grant "
-            f"RBAC permissions not currently held:\n{describe_missing(missing)}"
+            f"user {go_quote(user.name)} (groups={go_string_slice(user.groups)}) is attempting "
+            f"to grant RBAC permissions not currently held:\n{describe_missing(missing)}"
         )
         if problems:
             message += f"; resolution errors: [{aggregate_message(problems)}]"
@@ -160,5 +161,5 @@ def _comparable(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def only_gc_fields_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """True when a write changes nothing but owner references and finalizers (IsOnlyMutatingGCFields)."""
+    """True when a write changes only owner references and finalizers (IsOnlyMutatingGCFields)."""
     return _comparable(old) == _comparable(new)

@@ -55,7 +55,7 @@ class ClusterRoleAggregationController:
     def _sync(self, name: str) -> None:
         if self._depth >= MAX_DEPTH:
             log.warning(
-                "aggregation of ClusterRole %s stopped: aggregated roles select each other too deeply",
+                "aggregation of ClusterRole %s stopped: aggregated roles select each other",
                 name,
             )
             return

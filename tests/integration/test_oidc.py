@@ -6,6 +6,7 @@ Every rejection is the plain 401 Status a real API server answers; the reasons g
 from __future__ import annotations
 
 import asyncio
+import ssl
 import subprocess
 import sys
 import warnings
@@ -17,6 +18,7 @@ import jwt
 import pytest
 
 from kubegate import pki
+from kubegate.authn.oidc.keyset import KeysUnavailable, RemoteKeySet
 from tests.integration.conftest import StartServer
 from tests.support.inprocess import Identity, InProcessServer
 from tests.support.kubectl import Kubectl, kubectl_binary
@@ -152,7 +154,8 @@ def forge(issuer: OIDCIssuer, case: str) -> str:
         # PyJWT warns about the short key; the shortness is the point of this forgery.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return jwt.encode(claims, "secret", algorithm="HS256", headers={"kid": published.kid})
+            secret = "a shared secret, long enough for HS256 not to warn"
+        return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": published.kid})
     if case == "unknown kid with no key":
         return issuer.token(rsa_signing_key("rogue", 7), **GOOD)
     if case == "published kid, other key":
@@ -353,3 +356,51 @@ jwt:
         "jwt[0].claimMappings.username.expression: Invalid value: \"claims.sub + ':external'\": "
         "CEL expressions are not supported by kubegate; use claim (and prefix) instead\n"
     )
+
+
+async def test_the_log_says_why_without_the_token(
+    strict_api: InProcessServer, issuer: OIDCIssuer, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = forge(issuer, "expired")
+    with caplog.at_level("INFO", logger="kubegate"):
+        assert (await review(strict_api, token))[0] == 401
+    assert "oidc: verify token: oidc: token is expired (Token Expiry: " in caplog.text
+    assert token not in caplog.text and token.split(".")[2] not in caplog.text
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_key_set_retries_a_failed_load_only_after_the_retry_interval(issuer: OIDCIssuer) -> None:
+    clock = Clock()
+    context = ssl.create_default_context(cafile=str(issuer.ca.ca_cert))
+    keys = RemoteKeySet(issuer_url=issuer.url, ssl_context=context, clock=clock)
+    issuer.advertised_issuer = "https://impostor.example"
+    for _ in range(2):
+        with pytest.raises(KeysUnavailable, match="authenticator not initialized"):
+            await keys.current()
+    assert issuer.fetches == {"discovery": 1}  # the second token did not ask again
+    issuer.advertised_issuer = None
+    clock.now += 10
+    assert [key.kid for key in await keys.current()] == ["key-0"]
+    assert issuer.fetches == {"discovery": 2, "jwks": 1}
+
+
+async def test_key_set_refreshes_at_most_once_per_interval(issuer: OIDCIssuer) -> None:
+    clock = Clock()
+    context = ssl.create_default_context(cafile=str(issuer.ca.ca_cert))
+    keys = RemoteKeySet(issuer_url=issuer.url, ssl_context=context, clock=clock, refresh_interval=10)
+    assert await keys.refresh() is None  # nothing to refresh before the first load
+    await keys.current()
+    issuer.publish(rsa_signing_key("next", 3))
+    refreshed = await keys.refresh()
+    assert refreshed is not None and [key.kid for key in refreshed] == ["next"]
+    assert await keys.refresh() is None
+    clock.now += 10
+    assert await keys.refresh() is not None
+    assert issuer.fetches == {"discovery": 1, "jwks": 3}

@@ -27,6 +27,7 @@ class TokenReviewWebhook:
     received: list[dict[str, Any]] = field(default_factory=list)
     authorization: list[str | None] = field(default_factory=list)
     service: RunningService | None = None
+    require_client_cert: bool = False
 
     @property
     def url(self) -> str:
@@ -41,6 +42,8 @@ class TokenReviewWebhook:
         self.answers[token] = (200, {"authenticated": True, "user": user, **status})
 
     async def _review(self, request: web.Request) -> web.Response:
+        if self.require_client_cert and not _peer_certificate(request):
+            return web.json_response({"kind": "Status", "message": "client certificate required"}, status=401)
         review = await request.json()
         self.received.append(review)
         self.authorization.append(request.headers.get("Authorization"))
@@ -64,8 +67,13 @@ class TokenReviewWebhook:
 
 
 async def start_webhook(ca: RemoteCA, *, require_client_cert: bool = False) -> TokenReviewWebhook:
-    webhook = TokenReviewWebhook(ca)
+    webhook = TokenReviewWebhook(ca, require_client_cert=require_client_cert)
     app = web.Application()
     app.router.add_post(PATH, webhook._review)
     webhook.service = await serve_https(app, ca, require_client_cert=require_client_cert)
     return webhook
+
+
+def _peer_certificate(request: web.Request) -> bool:
+    ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
+    return bool(ssl_object is not None and ssl_object.getpeercert())

@@ -24,14 +24,21 @@ READ_WRITE = READ + WRITE
 EVENT_GROUPS = ("", "events.k8s.io")
 
 
-def rule(verbs: tuple[str, ...], groups: tuple[str, ...], resources: tuple[str, ...], names: tuple[str, ...] = ()) -> dict[str, Any]:
-    out: dict[str, Any] = {"verbs": sorted(set(verbs)), "apiGroups": sorted(set(groups)), "resources": sorted(set(resources))}
+Names = tuple[str, ...]
+
+
+def rule(verbs: Names, groups: Names, resources: Names, names: Names = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "verbs": sorted(set(verbs)),
+        "apiGroups": sorted(set(groups)),
+        "resources": sorted(set(resources)),
+    }
     if names:
         out["resourceNames"] = sorted(set(names))
     return out
 
 
-def urls(verbs: tuple[str, ...], paths: tuple[str, ...]) -> dict[str, Any]:
+def urls(verbs: Names, paths: Names) -> dict[str, Any]:
     return {"verbs": sorted(set(verbs)), "nonResourceURLs": sorted(set(paths))}
 
 
@@ -46,13 +53,15 @@ def _metadata(name: str, labels: dict[str, str] | None = None) -> dict[str, Any]
 def cluster_role(
     name: str, *rules: dict[str, Any], aggregate_to: str = "", aggregate_from: str = ""
 ) -> dict[str, Any]:
+    labels = {AGGREGATE_TO + aggregate_to: "true"} if aggregate_to else None
     role: dict[str, Any] = {
         "apiVersion": f"{RBAC_GROUP}/v1",
         "kind": "ClusterRole",
-        "metadata": _metadata(name, {AGGREGATE_TO + aggregate_to: "true"} if aggregate_to else None),
+        "metadata": _metadata(name, labels),
     }
     if aggregate_from:
-        role["aggregationRule"] = {"clusterRoleSelectors": [{"matchLabels": {AGGREGATE_TO + aggregate_from: "true"}}]}
+        selector = {"matchLabels": {AGGREGATE_TO + aggregate_from: "true"}}
+        role["aggregationRule"] = {"clusterRoleSelectors": [selector]}
     else:
         role["rules"] = list(rules)
     return role
@@ -84,23 +93,33 @@ CLUSTER_ROLES: tuple[dict[str, Any], ...] = (
     # the user-facing roles, aggregated; created leaves first so each is filled once
     cluster_role(
         "system:aggregate-to-view",
-        rule(READ, ("",), ("configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status",
-                           "pods", "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts",
-                           "services", "services/status")),
-        rule(READ, ("",), ("bindings", "limitranges", "namespaces/status", "pods/log", "pods/status",
-                           "replicationcontrollers/status", "resourcequotas", "resourcequotas/status")),
+        rule(READ, ("",), (
+            "configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status",
+            "pods", "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts",
+            "services", "services/status",
+        )),
+        rule(READ, ("",), (
+            "bindings", "limitranges", "namespaces/status", "pods/log", "pods/status",
+            "replicationcontrollers/status", "resourcequotas", "resourcequotas/status",
+        )),
         rule(READ, ("",), ("namespaces",)),
         rule(READ, EVENT_GROUPS, ("events",)),
         rule(READ, ("discovery.k8s.io",), ("endpointslices",)),
-        rule(READ, ("apps",), ("controllerrevisions", "daemonsets", "daemonsets/status", "deployments",
-                               "deployments/scale", "deployments/status", "replicasets", "replicasets/scale",
-                               "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status")),
-        rule(READ, ("autoscaling",), ("horizontalpodautoscalers", "horizontalpodautoscalers/status")),
+        rule(READ, ("apps",), (
+            "controllerrevisions", "daemonsets", "daemonsets/status", "deployments",
+            "deployments/scale", "deployments/status", "replicasets", "replicasets/scale",
+            "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status",
+        )),
+        rule(READ, ("autoscaling",), (
+            "horizontalpodautoscalers", "horizontalpodautoscalers/status",
+        )),
         rule(READ, ("batch",), ("cronjobs", "cronjobs/status", "jobs", "jobs/status")),
-        rule(READ, ("extensions",), ("daemonsets", "daemonsets/status", "deployments", "deployments/scale",
-                                     "deployments/status", "ingresses", "ingresses/status", "networkpolicies",
-                                     "replicasets", "replicasets/scale", "replicasets/status",
-                                     "replicationcontrollers/scale")),
+        rule(READ, ("extensions",), (
+            "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
+            "deployments/status", "ingresses", "ingresses/status", "networkpolicies",
+            "replicasets", "replicasets/scale", "replicasets/status",
+            "replicationcontrollers/scale",
+        )),
         rule(READ, ("policy",), ("poddisruptionbudgets", "poddisruptionbudgets/status")),
         rule(READ, ("networking.k8s.io",), ("ingresses", "ingresses/status", "networkpolicies")),
         aggregate_to="view",
@@ -111,18 +130,24 @@ CLUSTER_ROLES: tuple[dict[str, Any], ...] = (
         rule(("impersonate",), ("",), ("serviceaccounts",)),
         rule(WRITE, ("",), ("pods", *_PODS_ESCALATING)),
         rule(("create",), ("",), ("pods/eviction",)),
-        rule(WRITE, ("",), ("configmaps", "persistentvolumeclaims", "replicationcontrollers",
-                            "replicationcontrollers/scale", "secrets", "serviceaccounts", "services",
-                            "services/proxy")),
+        rule(WRITE, ("",), (
+            "configmaps", "persistentvolumeclaims", "replicationcontrollers",
+            "replicationcontrollers/scale", "secrets", "serviceaccounts", "services",
+            "services/proxy",
+        )),
         rule(("create",), ("",), ("serviceaccounts/token",)),
         rule(WRITE, EVENT_GROUPS, ("events",)),
-        rule(WRITE, ("apps",), ("daemonsets", "deployments", "deployments/rollback", "deployments/scale",
-                                "replicasets", "replicasets/scale", "statefulsets", "statefulsets/scale")),
+        rule(WRITE, ("apps",), (
+            "daemonsets", "deployments", "deployments/rollback", "deployments/scale",
+            "replicasets", "replicasets/scale", "statefulsets", "statefulsets/scale",
+        )),
         rule(WRITE, ("autoscaling",), ("horizontalpodautoscalers",)),
         rule(WRITE, ("batch",), ("cronjobs", "jobs")),
-        rule(WRITE, ("extensions",), ("daemonsets", "deployments", "deployments/rollback", "deployments/scale",
-                                      "ingresses", "networkpolicies", "replicasets", "replicasets/scale",
-                                      "replicationcontrollers/scale")),
+        rule(WRITE, ("extensions",), (
+            "daemonsets", "deployments", "deployments/rollback", "deployments/scale",
+            "ingresses", "networkpolicies", "replicasets", "replicasets/scale",
+            "replicationcontrollers/scale",
+        )),
         rule(WRITE, ("policy",), ("poddisruptionbudgets",)),
         rule(WRITE, ("networking.k8s.io",), ("ingresses", "networkpolicies")),
         rule(READ_WRITE, ("coordination.k8s.io",), ("leases",)),
@@ -139,13 +164,17 @@ CLUSTER_ROLES: tuple[dict[str, Any], ...] = (
     cluster_role("admin", aggregate_from="admin"),
     # what every user, and every client, may read or ask
     cluster_role("system:discovery", urls(("get",), (
-        "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz",
-        "/version", "/version/",
+        "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*",
+        "/readyz", "/version", "/version/",
     ))),
-    cluster_role("system:public-info-viewer", urls(("get",), ("/healthz", "/livez", "/readyz", "/version", "/version/"))),
+    cluster_role("system:public-info-viewer", urls(("get",), (
+        "/healthz", "/livez", "/readyz", "/version", "/version/",
+    ))),
     cluster_role(
         "system:basic-user",
-        rule(("create",), ("authorization.k8s.io",), ("selfsubjectaccessreviews", "selfsubjectrulesreviews")),
+        rule(("create",), ("authorization.k8s.io",), (
+            "selfsubjectaccessreviews", "selfsubjectrulesreviews",
+        )),
         rule(("create",), ("authentication.k8s.io",), ("selfsubjectreviews",)),
     ),
     cluster_role("system:service-account-issuer-discovery", urls(("get",), (
@@ -153,7 +182,8 @@ CLUSTER_ROLES: tuple[dict[str, Any], ...] = (
         "/openid/v1/jwks", "/openid/v1/jwks/",
     ))),
     cluster_role("system:monitoring", urls(("get",), (
-        "/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis", "/readyz", "/readyz/*",
+        "/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis", "/readyz",
+        "/readyz/*",
     ))),
     cluster_role(
         "system:auth-delegator",
@@ -161,7 +191,10 @@ CLUSTER_ROLES: tuple[dict[str, Any], ...] = (
         rule(("create",), ("authorization.k8s.io",), ("subjectaccessreviews",)),
     ),
     # certificates
-    cluster_role("system:node-bootstrapper", rule(("create", *READ), (_SIGNERS,), ("certificatesigningrequests",))),
+    cluster_role(
+        "system:node-bootstrapper",
+        rule(("create", *READ), (_SIGNERS,), ("certificatesigningrequests",)),
+    ),
     cluster_role(
         "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
         rule(("create",), (_SIGNERS,), ("certificatesigningrequests/nodeclient",)),
@@ -171,10 +204,16 @@ CLUSTER_ROLES: tuple[dict[str, Any], ...] = (
         rule(("create",), (_SIGNERS,), ("certificatesigningrequests/selfnodeclient",)),
     ),
     *(
-        cluster_role(f"system:certificates.k8s.io:{role}", rule(("approve",), (_SIGNERS,), ("signers",), (signer,)))
+        cluster_role(
+            f"system:certificates.k8s.io:{role}",
+            rule(("approve",), (_SIGNERS,), ("signers",), (signer,)),
+        )
         for role, signer in (
             ("kube-apiserver-client-approver", "kubernetes.io/kube-apiserver-client"),
-            ("kube-apiserver-client-kubelet-approver", "kubernetes.io/kube-apiserver-client-kubelet"),
+            (
+                "kube-apiserver-client-kubelet-approver",
+                "kubernetes.io/kube-apiserver-client-kubelet",
+            ),
             ("kubelet-serving-approver", "kubernetes.io/kubelet-serving"),
             ("legacy-unknown-approver", "kubernetes.io/legacy-unknown"),
         )
@@ -221,8 +260,14 @@ CLUSTER_ROLE_BINDINGS: tuple[dict[str, Any], ...] = (
     cluster_role_binding("system:basic-user", ("Group", "system:authenticated")),
     cluster_role_binding("system:discovery", ("Group", "system:authenticated")),
     cluster_role_binding("system:monitoring", ("Group", "system:monitoring")),
-    cluster_role_binding("system:public-info-viewer", ("Group", "system:authenticated"), ("Group", "system:unauthenticated")),
-    cluster_role_binding("system:service-account-issuer-discovery", ("Group", "system:serviceaccounts")),
+    cluster_role_binding(
+        "system:public-info-viewer",
+        ("Group", "system:authenticated"),
+        ("Group", "system:unauthenticated"),
+    ),
+    cluster_role_binding(
+        "system:service-account-issuer-discovery", ("Group", "system:serviceaccounts")
+    ),
     cluster_role_binding("system:kube-dns", ("ServiceAccount", "kube-system/kube-dns")),
     cluster_role_binding("system:node-proxier", ("User", "system:kube-proxy")),
     cluster_role_binding("system:volume-scheduler", ("User", "system:kube-scheduler")),

@@ -59,7 +59,8 @@ def first_applicable(user: UserInfo, subjects: Sequence[Subject], namespace: str
 
 def describe_subject(subject: Subject, binding_namespace: str) -> str:
     if subject.kind == SERVICE_ACCOUNT:
-        return f"{subject.kind} {go_quote(subject.name + '/' + (subject.namespace or binding_namespace))}"
+        namespace = subject.namespace or binding_namespace
+        return f"{subject.kind} {go_quote(subject.name + '/' + namespace)}"
     return f"{subject.kind} {go_quote(subject.name)}"
 
 
@@ -139,7 +140,7 @@ class RuleResolver:
 
 
 def aggregate_message(problems: Sequence[object]) -> str:
-    """utilerrors.NewAggregate(...).Error(): one message alone, several as `[a, b]` without repeats."""
+    """utilerrors.NewAggregate(...).Error(): one message alone, several `[a, b]`, no repeats."""
     messages = list(dict.fromkeys(str(p) for p in problems))
     if len(messages) <= 1:
         return "".join(messages)

@@ -56,7 +56,7 @@ class PolicyRule:
         return out
 
     def compact_string(self) -> str:
-        """`{APIGroups:[""], Resources:["pods"], Verbs:["get"]}`, as escalation errors print a rule."""
+        """`{APIGroups:[""], Resources:["pods"], Verbs:["get"]}`: a rule in escalation errors."""
         parts = [
             f"{label}:{go_string_slice(values)}"
             for label, values in (
