@@ -134,7 +134,7 @@ async def strict_api(start_server: StartServer, issuer: OIDCIssuer) -> InProcess
     )
 
 
-GOOD = {"email": "alice@example.com", "email_verified": True, "tenant": "blue"}
+GOOD: dict[str, Any] = {"email": "alice@example.com", "email_verified": True, "tenant": "blue"}
 
 
 def forge(issuer: OIDCIssuer, case: str) -> str:

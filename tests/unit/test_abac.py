@@ -49,8 +49,8 @@ def test_lines_convert_as_the_real_scheme_does(line: str, policy: Policy, versio
         ("{oops", "couldn't get version/kind; json parse error: Expecting property name enclosed in double quotes"),
         ("[1]", "couldn't get version/kind; json parse error: json: cannot unmarshal array into Go value of type struct"),
         ('{"apiVersion": "abac.authorization.kubernetes.io/v1", "kind": "Policy"}',
-         'no kind "Policy" is registered for version "abac.authorization.kubernetes.io/v1" in scheme '
-         '"pkg/apis/abac/register.go"'),
+         ('no kind "Policy" is registered for version "abac.authorization.kubernetes.io/v1" in scheme '
+          '"pkg/apis/abac/register.go"')),
         (v1beta1(user=7), "json: cannot unmarshal number into Go struct field PolicySpec.spec.user of type string"),
         ('{"readonly": "true"}', "json: cannot unmarshal string into Go struct field Policy.readonly of type bool"),
     ],

@@ -59,8 +59,8 @@ def test_older_versions_are_read(api_version: str) -> None:
         (HEAD + "authorizers: [{type: RBAC, name: rbac, mode: x}]\n",
          'failed to load AuthorizationConfiguration from file: strict decoding error: unknown field "authorizers[0].mode"'),
         (HEAD + "authorizers: [{type: Magic, name: magic}]\n",
-         'authorizers[0].type: Unsupported value: "Magic": supported values: "ABAC", "AlwaysAllow", "AlwaysDeny", '
-         '"Node", "RBAC", "Webhook"'),
+         ('authorizers[0].type: Unsupported value: "Magic": supported values: "ABAC", "AlwaysAllow", "AlwaysDeny", '
+          '"Node", "RBAC", "Webhook"')),
         (HEAD + "authorizers: [{type: RBAC, name: rbac}, {type: RBAC, name: rbac}]\n",
          'authorizers[1].type: Duplicate value: "RBAC"'),
         (HEAD + "authorizers: [{type: Node}]\n", "authorizers[0].name: Required value"),

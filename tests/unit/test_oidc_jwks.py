@@ -17,9 +17,11 @@ EC_KEY = ec.generate_private_key(ec.SECP256R1())
 EC384_KEY = ec.generate_private_key(ec.SECP384R1())
 
 
-def jwk(key: object, kid: str, *, private: bool = False) -> dict[str, object]:
-    material = key if private else key.public_key()  # type: ignore[attr-defined]
-    text = RSAAlgorithm.to_jwk(material) if isinstance(key, rsa.RSAPrivateKey) else ECAlgorithm.to_jwk(material)
+def jwk(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, kid: str, *, private: bool = False) -> dict[str, object]:
+    if isinstance(key, rsa.RSAPrivateKey):
+        text = RSAAlgorithm.to_jwk(key if private else key.public_key())
+    else:
+        text = ECAlgorithm.to_jwk(key if private else key.public_key())
     return {**json.loads(text), "kid": kid}
 
 
