@@ -15,13 +15,13 @@ from typing import Any
 
 from kubegate.admission.attributes import CREATE, UPDATE, AdmissionAttributes
 from kubegate.api import errors
-from kubegate.api.labels import go_quote
+from kubegate.api.gofmt import aggregate_errors, go_quote, go_quote_list
 from kubegate.api.user import SYSTEM_PRIVILEGED_GROUP, UserInfo
 from kubegate.authz.authorizer import Attributes, Authorizer, Decision
 from kubegate.authz.rbac.coverage import covers, describe_missing
 from kubegate.authz.rbac.index import PolicyIndex
-from kubegate.authz.rbac.resolver import RoleNotFound, RuleResolver, aggregate_message
-from kubegate.authz.rbac.rules import PolicyRule, go_string_slice, rules_from_json
+from kubegate.authz.rbac.resolver import RoleNotFound, RuleResolver
+from kubegate.authz.rbac.rules import PolicyRule, rules_from_json
 from kubegate.storage.memory import Store
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -122,11 +122,11 @@ class RBACEscalationAdmission:
         if covered:
             return
         message = (
-            f"user {go_quote(user.name)} (groups={go_string_slice(user.groups)}) is attempting "
+            f"user {go_quote(user.name)} (groups={go_quote_list(user.groups)}) is attempting "
             f"to grant RBAC permissions not currently held:\n{describe_missing(missing)}"
         )
         if problems:
-            message += f"; resolution errors: [{aggregate_message(problems)}]"
+            message += f"; resolution errors: [{aggregate_errors(str(p) for p in problems)}]"
         raise errors.forbidden(attributes.spec.plural, attributes.name, message, group=RBAC_GROUP)
 
     async def _allowed(

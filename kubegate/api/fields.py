@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from kubegate.api import errors
-from kubegate.api.labels import go_quote
+from kubegate.api.gofmt import go_quote
 
 EQUALS, NOT_EQUALS = "=", "!="
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubegate.api import errors
+from kubegate.api.gofmt import go_quote
 from kubegate.api.mergepatch import (
     copy_json,
     encoded_size,
     go_kind,
-    go_quote,
     json_equal,
     patch_too_deep,
 )

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from kubegate.api import errors
 from kubegate.api.errors import CAUSE_FORBIDDEN, CAUSE_INVALID, CAUSE_NOT_SUPPORTED, FieldError
 from kubegate.api.fields import FieldSelector, parse_field_selector
-from kubegate.api.labels import LabelSelector, go_quote, parse_label_selector
+from kubegate.api.gofmt import go_quote
+from kubegate.api.labels import LabelSelector, parse_label_selector
 
 EXACT, NOT_OLDER_THAN = "Exact", "NotOlderThan"
 #: The WatchList feature gate is beta and on by default in 1.32.

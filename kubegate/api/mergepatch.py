@@ -166,11 +166,6 @@ def go_kind(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def go_quote(text: str) -> str:
-    """`text` in double quotes with escapes, close to Go's strconv.Quote."""
-    return json.dumps(text, ensure_ascii=False)
-
-
 def json_equal(left: Any, right: Any) -> bool:
     """Equality as RFC 6902 `test` defines it: numbers by value, booleans are not numbers."""
     pending = [(left, right)]

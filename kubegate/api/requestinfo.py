@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from kubegate.api import errors, fields, labels
+from kubegate.api.gofmt import go_quote
 
 #: The verb a resource request gets from its HTTP method before collection rules apply.
 HTTP_METHOD_VERBS: Mapping[str, str] = {
@@ -72,7 +73,7 @@ class RequestInfoError(Exception):
     def response_text(self, request_uri: str) -> str:
         """The real 500 body for `request_uri` (path and query as sent), `&<>` HTML-escaped."""
         text = (
-            f"Internal Server Error: {labels.go_quote(request_uri)}: failed to create "
+            f"Internal Server Error: {go_quote(request_uri)}: failed to create "
             f"RequestInfo: unable to determine kind and namespace from url, {request_uri}"
         )
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "\n"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from kubegate.api.gofmt import aggregate_errors, go_quote_list
 from kubegate.authn.authenticator import AuthenticationError, AuthResult
 
 
@@ -32,7 +33,7 @@ class AggregateAuthenticationError(AuthenticationError):
 
     def __init__(self, errors: Sequence[AuthenticationError]) -> None:
         self.messages = tuple(_flatten(errors))
-        super().__init__(aggregate_message(self.messages))
+        super().__init__(aggregate_errors(self.messages))
 
 
 def _flatten(errors: Iterable[AuthenticationError]) -> Iterable[str]:
@@ -41,14 +42,6 @@ def _flatten(errors: Iterable[AuthenticationError]) -> Iterable[str]:
             yield from error.messages
         else:
             yield str(error)
-
-
-def aggregate_message(messages: Iterable[str]) -> str:
-    """apimachinery's `Aggregate.Error()`: unique messages, `[a, b]` when more than one."""
-    unique = list(dict.fromkeys(messages))
-    if len(unique) == 1:
-        return unique[0]
-    return "[" + ", ".join(unique) + "]"
 
 
 class TokenUnion:
@@ -106,27 +99,3 @@ class AudienceAgnosticToken:
         return AuthResult(result.user, matched)
 
 
-def go_quote(value: str) -> str:
-    """A string as Go's `%q` prints it (printable text kept, quotes and backslashes escaped)."""
-    out = ['"']
-    for char in value:
-        if char in ('"', "\\"):
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif char == "\r":
-            out.append("\\r")
-        elif not char.isprintable():
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x80 else (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"))
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
-
-
-def go_quote_list(values: Iterable[str]) -> str:
-    """A string slice as Go's `%q` prints it: `["a" "b"]`."""
-    return "[" + " ".join(go_quote(v) for v in values) + "]"

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from kubegate.api.labels import go_quote
+from kubegate.api.gofmt import go_quote
 from kubegate.api.meta import dns1123_subdomain_errors
 from kubegate.authz.webhook.authorizer import FAILURE_POLICIES, WebhookSettings
 from kubegate.authz.webhook.review import VERSIONS

@@ -8,18 +8,11 @@ incomplete.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+from kubegate.api.gofmt import aggregate_errors
 from kubegate.api.user import UserInfo
 from kubegate.authz.authorizer import Attributes, Authorizer, Decision, RulesResult, Verdict
-
-
-def aggregate_errors(messages: Iterable[str]) -> str:
-    """The text of apimachinery's error aggregate: one message as is, several `[a, b]`, deduplicated."""
-    unique = list(dict.fromkeys(message for message in messages if message))
-    if len(unique) <= 1:
-        return "".join(unique)
-    return "[" + ", ".join(unique) + "]"
 
 
 class UnionAuthorizer:

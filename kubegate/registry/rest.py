@@ -249,6 +249,12 @@ class GenericStore:
         unchanged = {**obj, "metadata": {**metadata, "resourceVersion": current.obj["metadata"].get("resourceVersion")}}
         if unchanged == current.obj:
             return current  # a no-op write keeps the resourceVersion, as etcd3 storage does
+        return self._replace(spec, key, current, obj, dry_run=dry_run)
+
+    def _replace(
+        self, spec: ResourceSpec, key: ObjectKey, current: Stored, obj: dict[str, Any], *, dry_run: bool
+    ) -> Stored:
+        """Store `obj` over `current` unless another write came first (409); dry runs store nothing."""
         if dry_run:
             return Stored(obj, orjson.dumps(obj), current.revision)
         stored = self.store.update(self.key_of(spec), key, obj, expected=current.revision)
@@ -298,12 +304,7 @@ class GenericStore:
         obj["metadata"]["deletionGracePeriodSeconds"] = 0
         if (spec.group, spec.plural) == NAMESPACES:
             obj["status"] = {**obj.get("status", {}), "phase": "Terminating"}
-        if dry_run:
-            return Stored(obj, orjson.dumps(obj), current.revision)
-        stored = self.store.update(self.key_of(spec), key, obj, expected=current.revision)
-        if stored is None:
-            raise errors.conflict(spec.plural, key[1], errors.MODIFIED_CONFLICT, group=spec.group)
-        return stored
+        return self._replace(spec, key, current, obj, dry_run=dry_run)
 
     def finalize_namespace(self, name: str) -> None:
         """Remove a terminating namespace whose contents are gone (the `kubernetes` finalizer)."""

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from kubegate.api.gofmt import aggregate_errors
 from kubegate.api.gotypes import (
     OBJECT_META,
     Struct,
@@ -17,7 +18,7 @@ from kubegate.api.user import UserInfo
 from kubegate.authz.always import AlwaysAllowAuthorizer, AlwaysDenyAuthorizer
 from kubegate.authz.authorizer import EVERYTHING, Attributes, Decision, RulesResult, Verdict
 from kubegate.authz.privileged import PrivilegedGroupAuthorizer
-from kubegate.authz.union import UnionAuthorizer, aggregate_errors
+from kubegate.authz.union import UnionAuthorizer
 from kubegate.endpoints.virtual.accessreview import (
     ACCESS_STATUS,
     SUBJECT_SPEC,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kubegate.api import errors, labels
+from kubegate.api import errors, gofmt, labels
 
 QNAME_RULE = (
     "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
@@ -301,7 +301,7 @@ def test_parse_int64(text: str, number: int | None) -> None:
      ("\x01", '"\\x01"'), ("é", '"é"'), ("\u200b", '"\\u200b"')],
 )  # fmt: skip
 def test_go_quote(text: str, quoted: str) -> None:
-    assert labels.go_quote(text) == quoted
+    assert gofmt.go_quote(text) == quoted
 
 
 def test_selector_is_immutable_and_hashable() -> None:

@@ -7,10 +7,11 @@ import base64
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from kubegate.api.gofmt import aggregate_errors, go_quote_list
 from kubegate.api.user import UserInfo
 from kubegate.authn.authenticator import AuthenticationError, AuthRequest, AuthResult
 from kubegate.authn.bearertoken import BearerTokenAuthenticator, WebSocketProtocolAuthenticator
-from kubegate.authn.token import AudienceAgnosticToken, TokenUnion, aggregate_message, go_quote_list
+from kubegate.authn.token import AudienceAgnosticToken, TokenUnion
 
 API = ("https://kubernetes.default.svc.cluster.local",)
 
@@ -86,9 +87,9 @@ async def test_union_reports_every_error_when_nobody_accepts() -> None:
 
 
 def test_aggregate_messages_print_like_apimachinery() -> None:
-    assert aggregate_message(["one"]) == "one"
-    assert aggregate_message(["a", "b", "a"]) == "[a, b]"
-    assert aggregate_message(["same", "same"]) == "same"
+    assert aggregate_errors(["one"]) == "one"
+    assert aggregate_errors(["a", "b", "a"]) == "[a, b]"
+    assert aggregate_errors(["same", "same"]) == "same"
     assert go_quote_list(["a", 'b"c']) == '["a" "b\\"c"]'
 
 

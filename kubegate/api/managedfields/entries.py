@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubegate.api import meta
+from kubegate.api.gofmt import go_quote
 from kubegate.api.managedfields.fieldpath import FieldSet
 from kubegate.api.managedfields.updater import ManagerSets, VersionedSet
 from kubegate.api.managedfields.values import FieldsError, go_json
-from kubegate.api.mergepatch import go_quote
 
 APPLY = "Apply"
 UPDATE = "Update"

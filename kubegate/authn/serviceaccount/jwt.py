@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kubegate.api.gofmt import go_quote, go_quote_list
 from kubegate.authn.authenticator import AuthenticationError, AuthResult
 from kubegate.authn.serviceaccount.claims import ServiceAccountInfo
 from kubegate.authn.serviceaccount.jws import (
@@ -35,7 +36,7 @@ from kubegate.authn.serviceaccount.jws import (
     peek_claims,
 )
 from kubegate.authn.serviceaccount.keys import PublicKey
-from kubegate.authn.token import AggregateAuthenticationError, go_quote, go_quote_list, intersect
+from kubegate.authn.token import AggregateAuthenticationError, intersect
 
 log = logging.getLogger("kubegate.authn.serviceaccount")
 

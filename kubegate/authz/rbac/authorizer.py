@@ -7,10 +7,11 @@ those errors so the 403 explains the gap, as the real authorizer does.
 
 from __future__ import annotations
 
+from kubegate.api.gofmt import aggregate_errors
 from kubegate.api.user import UserInfo
 from kubegate.authz.authorizer import Attributes, Decision, RulesResult, Verdict
 from kubegate.authz.rbac.index import PolicyIndex
-from kubegate.authz.rbac.resolver import RoleNotFound, RuleResolver, RuleSource, aggregate_message
+from kubegate.authz.rbac.resolver import RoleNotFound, RuleResolver, RuleSource
 from kubegate.authz.rbac.rules import PolicyRule, rule_allows
 from kubegate.storage.memory import Store
 
@@ -44,7 +45,7 @@ class RBACAuthorizer:
         if allowed:
             return Verdict(Decision.ALLOW, f"RBAC: allowed by {allowed[0]}")
         return Verdict(
-            Decision.NO_OPINION, f"RBAC: {aggregate_message(problems)}" if problems else ""
+            Decision.NO_OPINION, f"RBAC: {aggregate_errors(str(p) for p in problems)}" if problems else ""
         )
 
     def rules_for(self, user: UserInfo, namespace: str) -> RulesResult:
@@ -57,7 +58,7 @@ class RBACAuthorizer:
                 for r in rules
                 if r.non_resource_urls
             ),
-            evaluation_error=aggregate_message(problems),
+            evaluation_error=aggregate_errors(str(p) for p in problems),
         )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kubegate.api.labels import go_quote
+from kubegate.api.gofmt import go_quote
 from kubegate.api.user import UserInfo
 from kubegate.authz.rbac.index import (
     GROUP_KIND,
@@ -139,9 +139,3 @@ class RuleResolver:
         return rules, problems
 
 
-def aggregate_message(problems: Sequence[object]) -> str:
-    """utilerrors.NewAggregate(...).Error(): one message alone, several `[a, b]`, no repeats."""
-    messages = list(dict.fromkeys(str(p) for p in problems))
-    if len(messages) <= 1:
-        return "".join(messages)
-    return "[" + ", ".join(messages) + "]"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kubegate.api.labels import go_quote
+from kubegate.api.gofmt import go_quote_list
 from kubegate.authz.authorizer import Attributes
 
 VERB_ALL = "*"
@@ -58,7 +58,7 @@ class PolicyRule:
     def compact_string(self) -> str:
         """`{APIGroups:[""], Resources:["pods"], Verbs:["get"]}`: a rule in escalation errors."""
         parts = [
-            f"{label}:{go_string_slice(values)}"
+            f"{label}:{go_quote_list(values)}"
             for label, values in (
                 ("APIGroups", self.api_groups),
                 ("Resources", self.resources),
@@ -82,11 +82,6 @@ def rules_from_json(value: Any) -> tuple[PolicyRule, ...]:
     if not isinstance(value, list):
         return ()
     return tuple(PolicyRule.from_json(item) for item in value)
-
-
-def go_string_slice(values: tuple[str, ...] | list[str]) -> str:
-    """Go's `%q` of a []string: `["a" "b"]`."""
-    return "[" + " ".join(go_quote(v) for v in values) + "]"
 
 
 # --- matchers ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from kubegate.api import errors
-from kubegate.api.labels import go_quote
+from kubegate.api.gofmt import go_quote
 from kubegate.api.requestinfo import RequestInfo
 from kubegate.api.user import UserInfo
 from kubegate.authz.authorizer import Attributes, Decision

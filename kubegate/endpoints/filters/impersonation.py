@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from kubegate.api import labels
+from kubegate.api.gofmt import go_quote
 from kubegate.api.meta import dns1123_label_errors, dns1123_subdomain_errors
 from kubegate.api.user import ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER, UserInfo
 from kubegate.authz.authorizer import Attributes, Decision
@@ -190,7 +190,7 @@ def _describe(user: UserInfo) -> str:
 
 def _internal_error(request: web.Request, error: ImpersonationError) -> web.Response:
     # the real filter answers this with net/http's plain-text error, not a Status
-    text = f"Internal Server Error: {labels.go_quote(request.raw_path)}: {error}"
+    text = f"Internal Server Error: {go_quote(request.raw_path)}: {error}"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "\n"
     return web.Response(
         status=500, text=text, content_type="text/plain", headers={"X-Content-Type-Options": "nosniff"}
