@@ -44,10 +44,17 @@ class BearerTokenAuthenticator:
         if not token:
             # "Bearer  x": the real server warns and ignores the header
             return None
-        result = await self._tokens.authenticate_token(token, audiences=request.audiences or self._api_audiences)
-        if result is None:
-            raise AuthenticationError(INVALID_BEARER_TOKEN)
-        return result
+        return await authenticate_presented(self._tokens, token, request.audiences or self._api_audiences)
+
+
+async def authenticate_presented(
+    tokens: TokenAuthenticator, token: str, audiences: tuple[str, ...]
+) -> AuthResult:
+    """A token the client presented: nobody claiming it is a 401, never a fall-through."""
+    result = await tokens.authenticate_token(token, audiences=audiences)
+    if result is None:
+        raise AuthenticationError(INVALID_BEARER_TOKEN)
+    return result
 
 
 def is_websocket_request(request: AuthRequest) -> bool:
@@ -80,10 +87,7 @@ class WebSocketProtocolAuthenticator:
             raise AuthenticationError("missing additional subprotocol")
         if not token:
             return None
-        result = await self._tokens.authenticate_token(token, audiences=request.audiences or self._api_audiences)
-        if result is None:
-            raise AuthenticationError(INVALID_BEARER_TOKEN)
-        return result
+        return await authenticate_presented(self._tokens, token, request.audiences or self._api_audiences)
 
 
 def _decode_protocol_token(encoded: str) -> str:
