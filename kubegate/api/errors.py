@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubegate.api.gofmt import go_quote
+
 #: Largest request body the real apiserver accepts (3 MiB).
 MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
 
@@ -48,10 +50,14 @@ class FieldError:
             text = f"Unsupported value: {_go_quote(self.bad_value)}"
         elif self.kind == CAUSE_DUPLICATE:
             text = f"Duplicate value: {_go_quote(self.bad_value)}"
+        elif self.kind == CAUSE_NOT_FOUND:
+            text = f"Not found: {_go_quote(self.bad_value)}"
         elif self.kind == CAUSE_FORBIDDEN:
             text = "Forbidden"
         elif self.kind == CAUSE_TOO_LONG:
             text = "Too long"
+        elif self.kind == CAUSE_TOO_MANY:
+            text = "Too many" if self.bad_value is None else f"Too many: {_go_quote(self.bad_value)}"
         else:
             text = f"Invalid value: {_go_quote(self.bad_value)}"
         return f"{text}: {self.detail}" if self.detail else text
@@ -65,14 +71,16 @@ CAUSE_INVALID = "FieldValueInvalid"
 CAUSE_NOT_SUPPORTED = "FieldValueNotSupported"
 CAUSE_DUPLICATE = "FieldValueDuplicate"
 CAUSE_FORBIDDEN = "FieldValueForbidden"
+CAUSE_NOT_FOUND = "FieldValueNotFound"
 CAUSE_TOO_LONG = "FieldValueTooLong"
+CAUSE_TOO_MANY = "FieldValueTooMany"
+CAUSE_TYPE_INVALID = "FieldValueTypeInvalid"
 
 
 def _go_quote(value: Any) -> str:
     """Render a bad value the way Go's %#v/%q does in field errors."""
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
+        return go_quote(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -188,7 +196,12 @@ def invalid(
     elif len(errors) == 1:
         message = f'{qualified_kind} "{name}" is invalid: {errors[0]}'
     else:
-        message = f'{qualified_kind} "{name}" is invalid: [{", ".join(map(str, errors))}]'
+        # the message lists each distinct error once (field.ErrorList.ToAggregate); causes keep all
+        unique = list(dict.fromkeys(map(str, errors)))
+        if len(unique) == 1:
+            message = f'{qualified_kind} "{name}" is invalid: {unique[0]}'
+        else:
+            message = f'{qualified_kind} "{name}" is invalid: [{", ".join(unique)}]'
     causes = [StatusCause(e.kind, e.body(), e.field).to_dict() for e in errors]
     return StatusError(
         422, "Invalid", message, _details(name=name, group=group, kind=kind, causes=causes)

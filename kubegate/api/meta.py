@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from kubegate.api import clock
 from kubegate.api.errors import CAUSE_INVALID, CAUSE_REQUIRED, FieldError
 
 DNS1123_LABEL_MAX = 63
@@ -140,7 +141,8 @@ def new_uid() -> str:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The server's current time (see `kubegate.api.clock`, which tests may replace)."""
+    return clock.now()
 
 
 def format_time(moment: datetime) -> str:

@@ -21,12 +21,6 @@ JSON = "application/json"
 YAML = "application/yaml"
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 
-try:  # the C loader is several times faster where libyaml is present
-    _YamlLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _YamlLoader = yaml.SafeLoader
-
-
 class Output(enum.Enum):
     JSON = "json"
     YAML = "yaml"
@@ -96,10 +90,14 @@ def _decode_json(body: bytes) -> Any:
 
 
 def decode_yaml(body: bytes) -> Any:
+    """YAML converted to JSON as sigs.k8s.io/yaml converts it: string keys, dates as strings."""
+    from kubegate.endpoints import yamlbody
+
     try:
-        return yaml.load(body, Loader=_YamlLoader)
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        raise errors.bad_request(f"error converting YAML to JSON: {exc}") from exc
+        value, _ = yamlbody.load(body)
+    except ValueError as exc:
+        raise errors.bad_request(str(exc)) from exc
+    return value
 
 
 def to_yaml(value: Any) -> bytes:

@@ -12,6 +12,7 @@ import orjson
 from aiohttp import web
 
 from kubegate.api import errors
+from kubegate.endpoints import openapi_v2
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.negotiation import Output, parse_accept
 from kubegate.endpoints.responses import json_response
@@ -85,8 +86,10 @@ async def apis(request: web.Request, parts: list[str]) -> web.StreamResponse:
 
 async def openapi(request: web.Request, parts: list[str]) -> web.StreamResponse:
     spec = server_of(request).openapi
+    if parts[1:] == ["v2"]:
+        return await openapi_v2.serve(request)
     if len(parts) < 2 or parts[1] != "v3":
-        return page_not_found()  # /openapi/v2 stays absent: kubectl then uses its built-in data
+        return page_not_found()
     if len(parts) == 2:
         return json_response(spec.index(), content_type="application/json")
     found = spec.document("/".join(parts[2:]))
@@ -104,7 +107,7 @@ async def openapi(request: web.Request, parts: list[str]) -> web.StreamResponse:
 
 async def root(request: web.Request, parts: list[str]) -> web.StreamResponse:
     server = server_of(request)
-    paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"]
+    paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz", "/version"]
     for info in server.catalog.groups():
         if info.name:
             paths.append(f"/apis/{info.name}")

@@ -26,6 +26,7 @@ from kubegate.api import continuetoken, errors
 from kubegate.api.fields import FieldSelector
 from kubegate.api.labels import LabelSelector
 from kubegate.api.listoptions import EXACT, ListOptions, parse_resource_version
+from kubegate.registry.customresources.selectors import custom_fields
 from kubegate.registry.selectable_fields import convert_selector, field_values
 from kubegate.registry.spec import ResourceSpec
 from kubegate.storage.memory import ObjectKey, Store, Stored
@@ -70,9 +71,11 @@ def matcher_for(
     """A predicate for the selectors, after the field labels are checked and converted (400)."""
     label_part = labels if labels is not None and not labels.is_empty else None
     field_part = fields if fields is not None and not fields.is_empty else None
+    known = custom_fields(spec) if spec.custom_resource else None
     if field_part is not None:
         field_part = convert_selector(
-            field_part, group=spec.group, plural=spec.plural, kind=spec.kind, custom_resource=custom_resource
+            field_part, group=spec.group, plural=spec.plural, kind=spec.kind,
+            custom_resource=custom_resource or spec.custom_resource, known=known,
         )
     if label_part is None and field_part is None:
         return None
@@ -82,7 +85,7 @@ def matcher_for(
         metadata = obj.get("metadata") or {}
         if label_part is not None and not label_part.matches(metadata.get("labels") or {}):
             return False
-        return field_part is None or field_part.matches(field_values(obj, spec.group, spec.plural, wanted))
+        return field_part is None or field_part.matches(field_values(obj, spec.group, spec.plural, wanted, known=known))
 
     return matches
 

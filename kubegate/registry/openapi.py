@@ -3,9 +3,9 @@
 kubectl reads them for two things. `apply` and `create -f` look in the group-version document for
 a PATCH operation whose `x-kubernetes-group-version-kind` (an object) names the manifest's kind and
 which takes a `fieldValidation` parameter; without one kubectl falls back to client-side
-validation over /openapi/v2, which we do not serve. `explain` looks in `components.schemas` for a
-schema whose `x-kubernetes-group-version-kind` (a list there) names the kind, and prints the
-descriptions it finds under it.
+validation over /openapi/v2 (`openapi_v2` translates these documents for it). `explain` looks
+in `components.schemas` for a schema whose `x-kubernetes-group-version-kind` (a list there)
+names the kind, and prints the descriptions it finds under it.
 
 We ship no schemas of our own. The kubernetes-validate package bundles every built-in definition
 as draft JSON Schema (`$defs` references, nullable type lists, apiVersion/kind pinned by `enum`);
@@ -304,6 +304,8 @@ _PATCH_MEDIA = (
     "application/merge-patch+json",
     "application/strategic-merge-patch+json",
 )
+#: Custom resources take no strategic merge patch; kubectl's apply reads this to pick merge patch.
+_CUSTOM_PATCH_MEDIA = tuple(m for m in _PATCH_MEDIA if m != "application/strategic-merge-patch+json")
 _UNAUTHORIZED: Schema = {"description": "Unauthorized"}
 _TEXT: Schema = {"content": {"*/*": {"schema": {"type": "string"}}}, "description": "OK"}
 
@@ -326,6 +328,7 @@ def _operation(
     query: tuple[Schema, ...],
     definition: str,
     list_definition: str,
+    patch_media: tuple[str, ...] = _PATCH_MEDIA,
 ) -> Schema:
     op: Schema = {
         "operationId": op_id,
@@ -349,7 +352,7 @@ def _operation(
         op["responses"] = {"200": _reply(definition, "OK")}
     else:
         patch = action == "patch"
-        body = _content(_META + "Patch", _PATCH_MEDIA) if patch else _content(definition, ("*/*",))
+        body = _content(_META + "Patch", patch_media) if patch else _content(definition, ("*/*",))
         op["requestBody"] = {"content": body, "required": True}
         op["responses"] = {"200": _reply(definition, "OK"), "201": _reply(definition, "Created")}
         if action == "post":
@@ -408,6 +411,7 @@ def resource_paths(
                 query=query,
                 definition=definition,
                 list_definition=list_def,
+                patch_media=_CUSTOM_PATCH_MEDIA if spec.custom_resource else _PATCH_MEDIA,
             )
             for verb, method, action, word, infix, query in rows
             if verb in verbs

@@ -11,14 +11,15 @@ from __future__ import annotations
 import builtins
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from kubegate.api import errors, meta
+from kubegate.api.deleteoptions import DeleteOptions
 from kubegate.api.listoptions import ListOptions
-from kubegate.registry import listing
+from kubegate.api.user import UserInfo
+from kubegate.registry import deleter, deletion, listing, validation, zerostatus
 from kubegate.registry.listing import ListResult
 from kubegate.registry.spec import ResourceSpec
 from kubegate.registry.strategy import Strategy, strategy_for
@@ -35,19 +36,17 @@ __all__ = ["DeleteOptions", "GenericStore", "ListOptions", "ListResult", "Track"
 Track = Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class DeleteOptions:
-    precondition_uid: str = ""
-    precondition_resource_version: str = ""
-    propagation_policy: str = ""
-    dry_run: bool = False
-
-
 class GenericStore:
     """REST semantics over the in-memory `Store`, for any `ResourceSpec`."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        #: strategies of resources served at run time (custom resources), by (group, version, plural)
+        self.strategies: dict[tuple[str, str, str], Strategy] = {}
+
+    def strategy_of(self, spec: ResourceSpec) -> Strategy:
+        """The resource's strategy: one registered at run time, else the built-in table's row."""
+        return self.strategies.get((spec.group, spec.version, spec.plural)) or strategy_for(spec.group, spec.plural)
 
     # helpers -----------------------------------------------------------------------------
 
@@ -101,10 +100,11 @@ class GenericStore:
 
     def create(
         self, spec: ResourceSpec, namespace: str, body: dict[str, Any], *, dry_run: bool = False,
-        track: Track | None = None,
+        track: Track | None = None, user: UserInfo | None = None,
     ) -> Stored:
-        strategy = strategy_for(spec.group, spec.plural)
-        obj = self._prepare_new(spec, strategy, namespace, body)
+        """`user` is the requester, for resources that record it (CSRs)."""
+        strategy = self.strategy_of(spec)
+        obj = self._prepare_new(spec, strategy, namespace, body, user=user)
         if track is not None:
             obj = track(None, obj)  # after defaulting, as the real server tracks decoded objects
         name = obj["metadata"]["name"]
@@ -120,10 +120,13 @@ class GenericStore:
         return stored
 
     def _prepare_new(
-        self, spec: ResourceSpec, strategy: Strategy, namespace: str, body: dict[str, Any]
+        self, spec: ResourceSpec, strategy: Strategy, namespace: str, body: dict[str, Any], *,
+        user: UserInfo | None = None,
     ) -> dict[str, Any]:
         obj = copy.deepcopy(body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
+        if strategy.on_write is not None:
+            strategy.on_write(obj)
         metadata = obj.get("metadata")
         if metadata is None:
             metadata = obj["metadata"] = {}
@@ -143,6 +146,7 @@ class GenericStore:
             metadata["name"] = meta.generate_name(str(metadata["generateName"]))
         problems = meta.validate_object_meta(metadata, name_rule=strategy.name_rule, namespaced=spec.namespaced)
         if problems:
+            problems += validation.validate_create(spec, obj)
             raise errors.invalid(spec.kind, str(metadata.get("name") or ""), problems, group=spec.group)
         metadata["uid"] = meta.new_uid()
         metadata["creationTimestamp"] = meta.format_time(meta.now())
@@ -153,9 +157,16 @@ class GenericStore:
         else:
             metadata.pop("generation", None)
         if spec.subresource("status") is not None:
-            obj["status"] = {}
+            obj["status"] = zerostatus.zero_status(spec.api_version, spec.kind)
         if strategy.on_create is not None:
             strategy.on_create(obj)
+        problems = validation.validate_create(spec, obj)  # strategy.Validate, after PrepareForCreate
+        if problems:
+            raise errors.invalid(spec.kind, metadata["name"], problems, group=spec.group)
+        if strategy.hooks is not None:
+            problems = strategy.hooks.before_create(obj, user=user)
+            if problems:
+                raise errors.invalid(spec.kind, metadata["name"], problems, group=spec.group)
         return obj
 
     def update(
@@ -183,7 +194,7 @@ class GenericStore:
             )
         key = (namespace if spec.namespaced else "", name)
         current = self.store.get(self.key_of(spec), key)
-        strategy = strategy_for(spec.group, spec.plural)
+        strategy = self.strategy_of(spec)
         if current is None:
             if strategy.allow_create_on_update and not subresource:
                 fresh = {**body, "metadata": {k: v for k, v in metadata.items() if k != "resourceVersion"}}
@@ -194,6 +205,13 @@ class GenericStore:
         if wanted_rv and str(wanted_rv) != str(current.revision):
             raise errors.conflict(spec.plural, name, errors.MODIFIED_CONFLICT, group=spec.group)
         obj = self._merge_update(spec, strategy, current.obj, body, subresource=subresource)
+        problems = validation.validate_update(spec, obj, current.obj, subresource=subresource)
+        if problems:
+            raise errors.invalid(spec.kind, name, problems, group=spec.group)
+        if strategy.hooks is not None:
+            problems = strategy.hooks.before_update(obj, current.obj, sent=body, subresource=subresource)
+            if problems:
+                raise errors.invalid(spec.kind, name, problems, group=spec.group)
         if track is not None:
             obj = track(current.obj, obj)
         return self._write(spec, key, current, obj, dry_run=dry_run), False
@@ -211,10 +229,13 @@ class GenericStore:
         if subresource == "status":
             # A status write changes status and nothing else.
             obj = copy.deepcopy(old)
-            obj["status"] = copy.deepcopy(body.get("status", {}))
+            status = copy.deepcopy(body.get("status", {}))
+            obj["status"] = zerostatus.with_zero_status(spec.api_version, spec.kind, status)
             return obj
         obj = copy.deepcopy(body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
+        if strategy.on_write is not None:
+            strategy.on_write(obj)
         metadata = obj["metadata"]
         for immutable in ("uid", "creationTimestamp", "namespace", "name", "deletionTimestamp",
                           "deletionGracePeriodSeconds", "generation"):
@@ -238,8 +259,8 @@ class GenericStore:
         self, spec: ResourceSpec, key: ObjectKey, current: Stored, obj: dict[str, Any], *, dry_run: bool
     ) -> Stored:
         metadata = obj["metadata"]
-        if metadata.get("deletionTimestamp") and not metadata.get("finalizers"):
-            # The last finalizer is gone: the pending deletion completes now.
+        if deletion.should_delete_during_update(spec, current.obj, obj):
+            # The last finalizer is gone and no grace period runs: the deletion completes now.
             if dry_run:
                 return current
             final = self.store.delete(self.key_of(spec), key, expected=current.revision)
@@ -263,48 +284,14 @@ class GenericStore:
         return stored
 
     def delete(self, spec: ResourceSpec, namespace: str, name: str, options: DeleteOptions) -> Stored:
-        key = (namespace if spec.namespaced else "", name)
-        current = self._get_or_404(spec, key[0], name)
-        current_meta = current.obj["metadata"]
-        if options.precondition_uid and options.precondition_uid != current_meta.get("uid"):
-            raise errors.conflict(
-                spec.plural, name,
-                f"Precondition failed: UID in precondition: {options.precondition_uid}, "
-                f"UID in object meta: {current_meta.get('uid')}",
-                group=spec.group,
-            )
-        if options.precondition_resource_version and options.precondition_resource_version != current_meta.get("resourceVersion"):
-            raise errors.conflict(
-                spec.plural, name,
-                "Precondition failed: ResourceVersion in precondition: "
-                f"{options.precondition_resource_version}, ResourceVersion in object meta: "
-                f"{current_meta.get('resourceVersion')}",
-                group=spec.group,
-            )
-        if self._has_finalizers(spec, current.obj):
-            return self._mark_deleting(spec, key, current, dry_run=options.dry_run)
-        if options.dry_run:
-            return current
-        final = self.store.delete(self.key_of(spec), key)
-        if final is None:
-            raise errors.not_found(spec.plural, name, group=spec.group)
-        return final
+        """The object as removed, or as updated while finalizers or a grace period hold it."""
+        return self.delete_object(spec, namespace, name, options).stored
 
-    @staticmethod
-    def _has_finalizers(spec: ResourceSpec, obj: dict[str, Any]) -> bool:
-        if obj["metadata"].get("finalizers"):
-            return True
-        return (spec.group, spec.plural) == NAMESPACES and bool(obj.get("spec", {}).get("finalizers"))
-
-    def _mark_deleting(self, spec: ResourceSpec, key: ObjectKey, current: Stored, *, dry_run: bool) -> Stored:
-        if current.obj["metadata"].get("deletionTimestamp"):
-            return current
-        obj = copy.deepcopy(current.obj)
-        obj["metadata"]["deletionTimestamp"] = meta.format_time(meta.now())
-        obj["metadata"]["deletionGracePeriodSeconds"] = 0
-        if (spec.group, spec.plural) == NAMESPACES:
-            obj["status"] = {**obj.get("status", {}), "phase": "Terminating"}
-        return self._replace(spec, key, current, obj, dry_run=dry_run)
+    def delete_object(
+        self, spec: ResourceSpec, namespace: str, name: str, options: DeleteOptions
+    ) -> deleter.DeleteResult:
+        """DELETE semantics (see `kubegate.registry.deleter`), telling whether it is gone now."""
+        return deleter.delete(self.store, spec, (namespace if spec.namespaced else "", name), options)
 
     def finalize_namespace(self, name: str) -> None:
         """Remove a terminating namespace whose contents are gone (the `kubernetes` finalizer)."""

@@ -166,19 +166,24 @@ def selectable_fields(group: str, plural: str) -> tuple[str, ...]:
 
 
 def convert_selector(
-    selector: FieldSelector, *, group: str, plural: str, kind: str, custom_resource: bool = False
+    selector: FieldSelector, *, group: str, plural: str, kind: str, custom_resource: bool = False,
+    known: SelectableFields | None = None,
 ) -> FieldSelector:
-    """ConvertFieldLabel for every term: the real 400 for an unknown label, aliases renamed."""
-    known = fields_of(group, plural)
+    """ConvertFieldLabel for every term: the real 400 for an unknown label, aliases renamed.
+    `known` replaces the built-in table (a custom resource's fields)."""
+    known = known or fields_of(group, plural)
     kind_label = f"{kind}.{group}" if group else kind
     check_supported(selector, known.labels, kind_label=kind_label, custom_resource=custom_resource)
     renamed = tuple((known.labels[name], op, value) for name, op, value in selector.requirements)
     return selector if renamed == selector.requirements else FieldSelector(renamed)
 
 
-def field_values(obj: dict[str, Any], group: str, plural: str, names: frozenset[str] | set[str]) -> dict[str, str]:
+def field_values(
+    obj: dict[str, Any], group: str, plural: str, names: frozenset[str] | set[str], *,
+    known: SelectableFields | None = None,
+) -> dict[str, str]:
     """The fields.Set of `obj` restricted to `names` (fields as converted by convert_selector)."""
-    values = fields_of(group, plural).values
+    values = (known or fields_of(group, plural)).values
     result = {}
     for name in names:
         getter = values.get(name)

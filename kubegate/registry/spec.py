@@ -45,6 +45,18 @@ class Subresource:
 
 
 @dataclass(frozen=True, slots=True)
+class PrinterColumn:
+    """A custom resource's Table column (a CRD's additionalPrinterColumns entry)."""
+
+    name: str
+    type: str
+    json_path: str
+    format: str = ""
+    description: str = ""
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceSpec:
     """One REST resource as discovery advertises it (metav1.APIResource plus its group)."""
 
@@ -58,6 +70,11 @@ class ResourceSpec:
     short_names: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     subresources: tuple[Subresource, ...] = field(default=())
+    #: served from a CustomResourceDefinition: unstructured objects, no strategic merge patch
+    custom_resource: bool = False
+    #: custom resources: the Table columns after Name, and the extra field selector labels
+    printer_columns: tuple[PrinterColumn, ...] = ()
+    selectable_fields: tuple[str, ...] = ()
 
     @property
     def group_version(self) -> str:

@@ -7,12 +7,34 @@ can notice, as rows keyed by (group, plural); everything else uses `DEFAULT`.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kubegate.registry import jobs
+from kubegate.registry.certificates.strategy import CSR_STRATEGY
+from kubegate.registry.customresources.crd_strategy import CRD_HOOKS, apply_v1_defaults
+
+if TYPE_CHECKING:
+    from kubegate.api.errors import FieldError
+    from kubegate.api.user import UserInfo
 
 #: Mutates a new object (already a private copy) before it is stored.
 CreateHook = Callable[[dict[str, Any]], None]
+
+
+class WriteHooks(Protocol):
+    """rest.BeforeCreate/BeforeUpdate of a resource whose writes depend on who asks, on the live
+    object or on the subresource written (CSRs): prepare the object, answer its field errors."""
+
+    def before_create(self, obj: dict[str, Any], *, user: UserInfo | None) -> list[FieldError]: ...
+
+    def before_update(
+        self, obj: dict[str, Any], old: dict[str, Any], *, sent: dict[str, Any], subresource: str
+    ) -> list[FieldError]:
+        """`obj` is the generic store's merge of `sent` (what the client sent) onto `old`."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,10 +45,15 @@ class Strategy:
     tracks_generation: bool = False
     #: extra defaults applied on create, after metadata is set
     on_create: CreateHook | None = None
+    #: applied to every incoming object, created or updated, as the real server's decoding
+    #: (v1 -> internal conversion) does before anything else sees it
+    on_write: CreateHook | None = None
     #: objects of this resource may be created by a PUT to a name that does not exist yet
     allow_create_on_update: bool = False
     #: DELETE answers with the object rather than a `Status` of kind Success
     returns_deleted_object: bool = False
+    #: preparation and validation that need the requester, the live object or the subresource
+    hooks: WriteHooks | None = None
 
 
 def _namespace_defaults(obj: dict[str, Any]) -> None:
@@ -83,6 +110,25 @@ def _service_account_defaults(obj: dict[str, Any]) -> None:
     obj.pop("status", None)
 
 
+def _fold_string_data(obj: dict[str, Any]) -> None:
+    """Secret.stringData is write-only: its entries overwrite `data` (base64) and it is dropped."""
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+        assert isinstance(data, dict)
+        for key, value in string_data.items():
+            if isinstance(value, str):
+                data[key] = base64.b64encode(value.encode()).decode()
+        obj["data"] = data
+
+
+def _secret_writes(obj: dict[str, Any]) -> None:
+    """Decoding a Secret: stringData folded into data, and `type` defaulted to Opaque."""
+    _fold_string_data(obj)
+    if not obj.get("type"):
+        obj["type"] = "Opaque"
+
+
 DEFAULT = Strategy()
 _GENERATION = Strategy(tracks_generation=True)
 _PATH_NAMES = Strategy(name_rule="path")
@@ -92,6 +138,7 @@ STRATEGIES: dict[tuple[str, str], Strategy] = {
     ("", "pods"): Strategy(on_create=_pod_defaults, returns_deleted_object=True),
     ("", "services"): Strategy(name_rule="dns1035"),
     ("", "serviceaccounts"): Strategy(on_create=_service_account_defaults, returns_deleted_object=True),
+    ("", "secrets"): Strategy(on_write=_secret_writes),
     ("storage.k8s.io", "storageclasses"): Strategy(returns_deleted_object=True),
     ("", "replicationcontrollers"): _GENERATION,
     ("", "events"): Strategy(allow_create_on_update=True),
@@ -100,14 +147,17 @@ STRATEGIES: dict[tuple[str, str], Strategy] = {
     ("apps", "replicasets"): _GENERATION,
     ("apps", "statefulsets"): _GENERATION,
     ("apps", "daemonsets"): _GENERATION,
-    ("batch", "jobs"): _GENERATION,
+    ("batch", "jobs"): Strategy(tracks_generation=True, on_create=jobs.generate_selector),
     ("batch", "cronjobs"): _GENERATION,
     ("autoscaling", "horizontalpodautoscalers"): _GENERATION,
     ("networking.k8s.io", "ingresses"): _GENERATION,
     ("networking.k8s.io", "networkpolicies"): _GENERATION,
     ("policy", "poddisruptionbudgets"): _GENERATION,
-    ("apiextensions.k8s.io", "customresourcedefinitions"): _GENERATION,
+    ("apiextensions.k8s.io", "customresourcedefinitions"): Strategy(
+        tracks_generation=True, on_write=apply_v1_defaults, hooks=CRD_HOOKS
+    ),
     ("coordination.k8s.io", "leases"): Strategy(allow_create_on_update=True),
+    ("certificates.k8s.io", "certificatesigningrequests"): Strategy(name_rule="path", hooks=CSR_STRATEGY),
     ("rbac.authorization.k8s.io", "roles"): _PATH_NAMES,
     ("rbac.authorization.k8s.io", "clusterroles"): _PATH_NAMES,
     ("rbac.authorization.k8s.io", "rolebindings"): _PATH_NAMES,

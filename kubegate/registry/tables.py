@@ -10,15 +10,18 @@ names no columns get `Name` and `Age`, the column a CRD's printer columns defaul
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 from kubegate.api import meta
 from kubegate.registry.builtin import GROUP_ORDER
+from kubegate.registry.customresources.columns import AGE_COLUMN, table_columns
 from kubegate.registry.printers import PRINTERS, ROW_CONDITIONS, ROW_ORDER
 from kubegate.registry.printers.cells import AGE, CREATED_AT, NAME, Column, human_duration
+from kubegate.registry.spec import PrinterColumn, ResourceSpec
 
-__all__ = ["AGE", "CUSTOM_RESOURCE_COLUMNS", "DEFAULT_COLUMNS", "NAME", "PRINTERS", "Column", "build_table", "columns_for", "human_duration"]
+__all__ = ["AGE", "CUSTOM_RESOURCE_COLUMNS", "DEFAULT_COLUMNS", "NAME", "PRINTERS", "Column", "build_table", "columns_for", "columns_of", "human_duration"]
 
 DEFAULT_COLUMNS: tuple[Column, ...] = (NAME, CREATED_AT)
 #: A custom resource's table when its CRD names no printer columns: the defaulted `Age` column.
@@ -30,6 +33,18 @@ CUSTOM_RESOURCE_COLUMNS: tuple[Column, ...] = (
     ),
 )  # fmt: skip
 _BUILTIN_GROUPS = frozenset(GROUP_ORDER)
+
+
+def columns_of(spec: ResourceSpec) -> tuple[Column, ...]:
+    """The columns of a served resource: a custom resource's come from its CRD version."""
+    if spec.custom_resource:
+        return _custom_columns(spec.printer_columns)
+    return columns_for(spec.group, spec.plural)
+
+
+@functools.lru_cache(maxsize=256)
+def _custom_columns(columns: tuple[PrinterColumn, ...]) -> tuple[Column, ...]:
+    return table_columns(columns or (AGE_COLUMN,))
 
 
 def columns_for(group: str, plural: str) -> tuple[Column, ...]:

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from kubegate.admission import certificates as certificate_admission
 from kubegate.admission.rbac_escalation import RBACEscalationAdmission
+from kubegate.admission.serviceaccount import ServiceAccountAdmission
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
 from kubegate.authn.factory import build_authenticator
 from kubegate.authn.request_header import authentication_headers
 from kubegate.authz.factory import build_authorizer
 from kubegate.config import ServerConfig
+from kubegate.controllers import certificates as certificate_controllers
+from kubegate.controllers import credentials
 from kubegate.controllers.clusterrole_aggregation import ClusterRoleAggregationController
+from kubegate.controllers.garbage_collector import GarbageCollector
 from kubegate.controllers.namespace import NamespaceController
-from kubegate.endpoints import issuer_discovery, virtual
+from kubegate.controllers.pod_termination import PodTerminationController
+from kubegate.endpoints import issuer_discovery, virtual, warnings
 from kubegate.endpoints.context import SERVER_KEY
 from kubegate.endpoints.dispatch import dispatch
 from kubegate.endpoints.filters.authentication import authentication_filter
@@ -30,7 +36,7 @@ from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
-from kubegate.server import bootstrap, rbac_bootstrap
+from kubegate.server import bootstrap, customresources, rbac_bootstrap
 from kubegate.server.state import APIServer
 from kubegate.server.version import VersionInfo
 from kubegate.storage.memory import Store
@@ -73,11 +79,20 @@ def build_state(config: ServerConfig, *, pki: PkiFiles | None = None, port: int 
     )
     virtual.install(state)
     issuer_discovery.install(state)
+    customresources.install(state)  # CustomResourceDefinitions: naming, serving, finalizing
     bootstrap.seed(rest, catalog)
     # aggregation listens before the default policy is written, so admin/edit/view fill as they appear
     ClusterRoleAggregationController(rest, catalog)
     rbac_bootstrap.ensure_default_policy(rest, catalog)
+    # default ServiceAccounts, kube-root-ca.crt and token Secrets, for the seeded namespaces too
+    credentials.start(rest, catalog, config=config, pki=pki, field_managers=state.field_managers)
+    state.admission.plugins.append(ServiceAccountAdmission(store))
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
+    certificate_admission.install(state.admission, authorizer=state.authorizer)
+    # CSR approval and signing, as kube-controller-manager's csrapproving and csrsigning
+    certificate_controllers.start(
+        rest, catalog, config=config, pki_files=pki, authorizer=state.authorizer, field_managers=state.field_managers
+    )
     return state
 
 
@@ -89,10 +104,13 @@ def build_app(state: APIServer) -> web.Application:
 
     async def start_controllers(app: web.Application) -> None:
         NamespaceController(state.rest, state.catalog)
+        GarbageCollector(state.rest, state.catalog)
+        PodTerminationController(state.rest, state.catalog)  # the kubelet's final delete of a pod
 
     async def stop_watches(app: web.Application) -> None:
         state.store.close_watchers()
 
+    app.on_response_prepare.append(warnings.write_warnings)  # Warning headers the handlers recorded
     app.on_startup.append(start_controllers)
     app.on_shutdown.append(stop_watches)
     return app

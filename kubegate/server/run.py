@@ -48,9 +48,11 @@ async def serve(config: ServerConfig) -> None:
     )
     state = build_state(config, pki=files, port=port)
     app = build_app(state)
+    # handler_cancellation: a request whose client hung up is cancelled, as the real server
+    # cancels its context, so an abandoned watch ends at once rather than at its deadline.
     runner = web.AppRunner(
         app, access_log=log if config.v >= 2 else None, handle_signals=False, shutdown_timeout=2.0,
-        max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
+        max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES, handler_cancellation=True,
     )
     await runner.setup()
     site = web.SockSite(runner, sock, ssl_context=context)

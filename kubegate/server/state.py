@@ -17,6 +17,7 @@ from kubegate.authz.authorizer import Authorizer
 from kubegate.config import ServerConfig
 from kubegate.pki import PkiFiles
 from kubegate.registry.catalog import Catalog
+from kubegate.registry.decoders import Decoders
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.fieldmanagers import FieldManagers
 from kubegate.registry.openapi import OpenAPIV3
@@ -54,9 +55,12 @@ class APIServer:
     virtual_subresources: dict[tuple[str, str, str], SubresourceStorage] = field(default_factory=dict)
     #: managedFields tracking, server-side apply and strategic merge schemas, per kind
     field_managers: FieldManagers = field(init=False)
+    #: each kind's schema compiled for the typed (strict) decoding of request bodies
+    decoders: Decoders = field(init=False)
 
     def __post_init__(self) -> None:
         self.field_managers = FieldManagers(self.openapi)
+        self.decoders = Decoders(self.openapi)
 
 
 if TYPE_CHECKING:

@@ -36,8 +36,8 @@ spec:
   type: NodePort
   selector: {{app: web}}
   ports:
-  - {{port: 80, nodePort: 30080}}
-  - {{port: 443}}
+  - {{name: http, port: 80, nodePort: 30080}}
+  - {{name: https, port: 443}}
 ---
 apiVersion: v1
 kind: Secret

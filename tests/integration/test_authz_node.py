@@ -148,7 +148,8 @@ async def test_the_graph_follows_the_store(cluster: InProcessServer, admin: Iden
     await create(cluster, admin, f"{NS}/pods", pod("p3", "n1", secret="s2"))
     assert (await cluster.request("GET", f"{NS}/secrets/s2", identity=kubelet)).status == 200
     for name in ("p1", "p3"):
-        deleted = await cluster.request("DELETE", f"{NS}/pods/{name}", identity=admin)
+        # bound pods terminate gracefully; grace 0 removes them now, as the kubelet's last delete does
+        deleted = await cluster.request("DELETE", f"{NS}/pods/{name}", identity=admin, json={"gracePeriodSeconds": 0})
         assert deleted.status == 200, deleted.text
     for secret in ("s1", "s2"):
         assert (await cluster.request("GET", f"{NS}/secrets/{secret}", identity=kubelet)).status == 403

@@ -71,8 +71,10 @@ async def test_resource_lifecycle(cluster: InProcessServer, admin: Identity, spe
     got = await cluster.request("GET", f"{base}/{name}", identity=admin)
     assert got.status == 200 and got.body["metadata"]["uid"] == created["metadata"]["uid"]
 
-    # update: a label change at the current resourceVersion succeeds...
-    changed = {**created, "metadata": {**created["metadata"], "labels": {**labels, "changed": "yes"}}}
+    # update: a label change at the current resourceVersion succeeds (read back: a controller, like
+    # the CRD's establishing one, may have written since the create)...
+    current = got.body
+    changed = {**current, "metadata": {**current["metadata"], "labels": {**labels, "changed": "yes"}}}
     updated = await cluster.request("PUT", f"{base}/{name}", identity=admin, json=changed)
     assert updated.status == 200, updated.text
     assert int(updated.body["metadata"]["resourceVersion"]) > int(created["metadata"]["resourceVersion"])

@@ -39,7 +39,7 @@ async def test_a_read_at_a_future_revision_waits_for_it(api: InProcessServer, ad
     listed = await asyncio.wait_for(waiting, 5)
     assert listed.status == 200
     assert int(listed.body["metadata"]["resourceVersion"]) >= ahead
-    assert [i["metadata"]["name"] for i in listed.body["items"]] == ["late"]
+    assert [i["metadata"]["name"] for i in listed.body["items"]] == ["kube-root-ca.crt", "late"]
     got = await api.request("GET", f"{CMS}/late?resourceVersion={ahead}", identity=admin)
     assert got.status == 200
 
@@ -82,10 +82,10 @@ async def test_an_exact_list_reads_the_past(api: InProcessServer, admin: Identit
     exact = await api.request(
         "GET", f"{CMS}?resourceVersion={revision(before)}&resourceVersionMatch=Exact", identity=admin
     )
-    assert [i["metadata"]["name"] for i in exact.body["items"]] == ["old"]
+    assert [i["metadata"]["name"] for i in exact.body["items"]] == ["kube-root-ca.crt", "old"]
     assert exact.body["metadata"]["resourceVersion"] == str(revision(before))
     now = await api.request("GET", f"{CMS}?resourceVersion={revision(before)}&resourceVersionMatch=NotOlderThan", identity=admin)
-    assert now.body["items"] == []
+    assert [i["metadata"]["name"] for i in now.body["items"]] == ["kube-root-ca.crt"]
 
 
 async def test_paged_lists_are_a_snapshot_over_https(api: InProcessServer, admin: Identity) -> None:
@@ -95,13 +95,13 @@ async def test_paged_lists_are_a_snapshot_over_https(api: InProcessServer, admin
     await api.request("DELETE", f"{CMS}/c", identity=admin)
     await create(api, admin, "d")
     second = await api.request("GET", f"{CMS}?limit=2&continue={first.body['metadata']['continue']}", identity=admin)
-    assert [i["metadata"]["name"] for i in second.body["items"]] == ["c"]
+    assert [i["metadata"]["name"] for i in second.body["items"]] == ["c", "kube-root-ca.crt"]
     assert second.body["metadata"]["resourceVersion"] == first.body["metadata"]["resourceVersion"]
     table = await api.request(
         "GET", f"{CMS}?limit=2", identity=admin,
         headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"},
     )
-    assert table.body["metadata"]["continue"] and table.body["metadata"]["remainingItemCount"] == 1
+    assert table.body["metadata"]["continue"] and table.body["metadata"]["remainingItemCount"] == 2
 
 
 async def test_expired_continue_over_https_carries_a_fresh_token(start_server: Any, admin: Identity) -> None:
@@ -115,7 +115,7 @@ async def test_expired_continue_over_https_carries_a_fresh_token(start_server: A
     assert expired.status == 410 and expired.body["reason"] == "Expired"
     assert expired.body["message"].startswith("The provided continue parameter is too old to display a consistent list result.")
     rest = await api.request("GET", f"{CMS}?limit=10&continue={expired.body['metadata']['continue']}", identity=admin)
-    assert [i["metadata"]["name"] for i in rest.body["items"]] == ["b", "c", "x", "y", "z"]
+    assert [i["metadata"]["name"] for i in rest.body["items"]] == ["b", "c", "kube-root-ca.crt", "x", "y", "z"]
 
 
 async def test_bookmarks_come_every_interval(
@@ -145,14 +145,14 @@ async def test_initial_events_end_with_an_annotated_bookmark(api: InProcessServe
     path = f"{CMS}?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"
     events = await asyncio.wait_for(watch_events(api, admin, path, until=seen("BOOKMARK")), 10)
     assert [(e["type"], e["object"]["metadata"].get("name")) for e in events] == [
-        ("ADDED", "a"), ("ADDED", "b"), ("BOOKMARK", None),
+        ("ADDED", "a"), ("ADDED", "b"), ("ADDED", "kube-root-ca.crt"), ("BOOKMARK", None),
     ]  # fmt: skip
     bookmark = events[-1]["object"]["metadata"]
     assert bookmark["annotations"] == {"k8s.io/initial-events-end": "true"}
     assert bookmark["resourceVersion"] == str(api.state.store.revision)
     # a watch from "now" is defaulted to the same in 1.32 (WatchList is on)
     legacy = await asyncio.wait_for(watch_events(api, admin, f"{CMS}?watch=1&allowWatchBookmarks=1", until=seen("BOOKMARK")), 10)
-    assert [e["type"] for e in legacy] == ["ADDED", "ADDED", "BOOKMARK"]
+    assert [e["type"] for e in legacy] == ["ADDED", "ADDED", "ADDED", "BOOKMARK"]
     assert legacy[-1]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
 
 

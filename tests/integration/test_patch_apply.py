@@ -123,7 +123,10 @@ async def test_custom_resources_refuse_strategic_merge_patch(api: InProcessServe
         ({"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}}, 500, None,
          "map: map[image:x] does not contain declared merge key: name"),
         ({"spec": {"template": {"$retainKeys": "spec"}}}, 400, "BadRequest", "invalid patch format of retainKeys"),
-        ({"metadata": {"finalizers": [["a"]]}}, 200, None, None),
+        # the patched object no longer decodes into a Deployment (finalizers are strings)
+        ({"metadata": {"finalizers": [["a"]]}}, 422, "Invalid",
+         (' "" is invalid: patch: Invalid value: "map[metadata:map[finalizers:[[a]]]]": json: cannot unmarshal '
+         "array into Go struct field ObjectMeta.metadata.finalizers of type string")),
         ([1, 2], 400, "BadRequest", "json: cannot unmarshal array into Go value of type map[string]interface {}"),
     ],
 )
@@ -180,19 +183,22 @@ async def test_apply_creates_updates_conflicts_and_forces(api: InProcessServer, 
     created = await patch(api, admin, f"{WEB}?fieldManager=kubectl&force=false", orjson.dumps(deployment()), APPLY)
     assert created.status == 201, created.text
     assert managers(created.body) == [("kubectl", "Apply", "")]
-    yaml_body = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 4\n"
+    smaller = deployment(replicas=4)
+    smaller["spec"]["template"]["spec"]["containers"].pop()
+    yaml_body = orjson.dumps(smaller).decode()
     changed = await patch(api, admin, f"{WEB}?fieldManager=kubectl", yaml_body, APPLY)
     assert changed.status == 200
-    # kubectl no longer sets the template: fields it alone owned are gone
-    assert changed.body["spec"] == {"replicas": 4}
-    conflict = await patch(api, admin, f"{WEB}?fieldManager=other", yaml_body.replace("4", "5"), APPLY)
+    # kubectl no longer sets the second container: what it alone owned is gone
+    assert changed.body["spec"]["replicas"] == 4
+    assert [c["name"] for c in changed.body["spec"]["template"]["spec"]["containers"]] == ["main"]
+    conflict = await patch(api, admin, f"{WEB}?fieldManager=other", yaml_body.replace(":4", ":5"), APPLY)
     assert conflict.status == 409
     assert conflict.body["reason"] == "Conflict"
     assert conflict.body["message"] == 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas'
     assert conflict.body["details"]["causes"] == [
         {"reason": "FieldManagerConflict", "message": 'conflict with "kubectl"', "field": ".spec.replicas"},
     ]
-    forced = await patch(api, admin, f"{WEB}?fieldManager=other&force=true", yaml_body.replace("4", "5"), APPLY)
+    forced = await patch(api, admin, f"{WEB}?fieldManager=other&force=true", yaml_body.replace(":4", ":5"), APPLY)
     assert forced.status == 200 and forced.body["spec"]["replicas"] == 5
 
 
@@ -270,8 +276,9 @@ async def test_scale_refuses_negative_replicas(api: InProcessServer, admin: Iden
 
 
 async def test_replication_controller_scale_selector(api: InProcessServer, admin: Identity) -> None:
+    template = {"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
     rc = {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "rc"},
-          "spec": {"replicas": 3, "selector": {"b": "2", "a": "1"}}}
+          "spec": {"replicas": 3, "selector": {"b": "2", "a": "1"}, "template": template}}
     path = "/api/v1/namespaces/default/replicationcontrollers"
     assert (await api.request("POST", path, identity=admin, json=rc)).status == 201
     scale = (await api.request("GET", f"{path}/rc/scale", identity=admin)).body

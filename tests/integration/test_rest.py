@@ -65,8 +65,8 @@ async def test_paging_with_limit_and_continue(api: InProcessServer, admin: Ident
         token = page["metadata"].get("continue", "")
         if not token:
             break
-        assert page["metadata"]["remainingItemCount"] == 5 - len(seen)
-    assert (seen, pages) == (["a", "b", "c", "d", "e"], 3)
+        assert page["metadata"]["remainingItemCount"] == 6 - len(seen)
+    assert (seen, pages) == (["a", "b", "c", "d", "e", "kube-root-ca.crt"], 3)  # and the root CA ConfigMap every namespace has
     broken = await api.request("GET", CMS + "?limit=2&continue=garbage", identity=admin)
     assert broken.status == 400
 
@@ -127,7 +127,7 @@ async def test_deletecollection_with_selector(api: InProcessServer, admin: Ident
     assert removed.status == 200
     assert sorted(i["metadata"]["name"] for i in removed.body["items"]) == ["x1", "x2"]
     left = (await api.request("GET", CMS, identity=admin)).body
-    assert [i["metadata"]["name"] for i in left["items"]] == ["keep"]
+    assert [i["metadata"]["name"] for i in left["items"]] == ["keep", "kube-root-ca.crt"]
 
 
 async def test_dry_run_stores_nothing(api: InProcessServer, admin: Identity) -> None:

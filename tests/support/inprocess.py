@@ -98,7 +98,7 @@ async def start_in_process(pki_files: pki.PkiFiles, **options: Any) -> InProcess
     state = build_state(config, pki=pki_files)
     app = build_app(state)
     runner = web.AppRunner(
-        app, handle_signals=False, access_log=None, shutdown_timeout=0.5,
+        app, handle_signals=False, access_log=None, shutdown_timeout=0.5, handler_cancellation=True,
         max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
     )
     await runner.setup()

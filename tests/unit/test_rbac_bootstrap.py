@@ -123,7 +123,8 @@ def test_aggregation_follows_labels_rules_and_deletions(rest: GenericStore) -> N
 def test_aggregation_of_roles_that_exist_before_the_aggregated_one(rest: GenericStore) -> None:
     rest.create(ROLES, "", role("b-widgets", WIDGETS, labels=LABEL))
     rest.create(ROLES, "", role("a-crontabs", CRONTABS, labels=LABEL))
-    rest.create(ROLES, "", role("monitoring", {"verbs": ["nonsense"]}, selectors=MONITORING))
+    own = {"verbs": ["nonsense"], "apiGroups": [""], "resources": ["pods"]}
+    rest.create(ROLES, "", role("monitoring", own, selectors=MONITORING))
     assert rules(rest, "monitoring") == [CRONTABS, WIDGETS]  # by name; its own rules are replaced
 
 
@@ -142,7 +143,9 @@ def test_aggregation_with_expressions_chains_and_cycles(rest: GenericStore) -> N
 
 
 def test_a_bad_selector_leaves_the_role_alone(rest: GenericStore) -> None:
-    rest.create(ROLES, "", role("bad", WIDGETS, selectors=[{"matchExpressions": [{"key": "x", "operator": "Near"}]}]))
+    bad = role("bad", WIDGETS, selectors=[{"matchExpressions": [{"key": "x", "operator": "Near"}]}])
+    bad["metadata"]["uid"] = "bad-uid"
+    rest.store.create((RBAC, "clusterroles"), ("", "bad"), bad)  # the API refuses it (422); the store need not
     rest.create(ROLES, "", role("labelled", CRONTABS, labels={"x": "y"}))
     assert rules(rest, "bad") == [WIDGETS]
 
@@ -211,9 +214,12 @@ def test_reconcile_leaves_opted_out_objects_alone() -> None:
 
 def test_reconcile_recreates_a_binding_whose_role_ref_changed() -> None:
     rest = seeded()
-    uid = get(rest, "clusterrolebindings", "system:discovery")["metadata"]["uid"]
-    replace(rest, "clusterrolebindings", "system:discovery",
-            lambda obj: obj["roleRef"].update(name="cluster-admin"))  # fmt: skip
+    # roleRef cannot change (422), but a binding can be deleted and created again with another one
+    tampered = copy.deepcopy(get(rest, "clusterrolebindings", "system:discovery"))
+    rest.delete(BINDINGS, "", "system:discovery", DeleteOptions())
+    tampered["metadata"] = {"name": "system:discovery"}
+    tampered["roleRef"]["name"] = "cluster-admin"
+    uid = rest.create(BINDINGS, "", tampered).obj["metadata"]["uid"]
     ensure_default_policy(rest, CATALOG)
     binding = get(rest, "clusterrolebindings", "system:discovery")
     assert binding["roleRef"]["name"] == "system:discovery"

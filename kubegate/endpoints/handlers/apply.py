@@ -15,9 +15,9 @@ import yaml
 from aiohttp import web
 
 from kubegate.admission.attributes import CREATE, UPDATE
-from kubegate.api import errors
+from kubegate.api import errors, yamlaliases
 from kubegate.api.mergepatch import go_kind
-from kubegate.endpoints.context import server_of
+from kubegate.endpoints.context import USER, server_of
 from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.common import Target
 from kubegate.endpoints.responses import stored_response, value_response
@@ -43,6 +43,7 @@ def decode_config(body: bytes) -> dict[str, Any]:
     except (yaml.YAMLError, RecursionError, ValueError, UnicodeDecodeError) as exc:
         raise errors.bad_request(f"error decoding patch: error converting YAML to JSON: {exc}") from None
     try:
+        yamlaliases.check(value)  # before _as_json expands the aliases
         value = _as_json(value)
     except (ValueError, RecursionError) as exc:
         raise errors.bad_request(f"error decoding patch: error converting YAML to JSON: {exc}") from None
@@ -108,7 +109,7 @@ async def apply_patch(
                 group=target.spec.group,
             )
         await admit(request, target, operation=CREATE, obj=applied, old=None, dry_run=dry_run)
-        created = server.rest.create(target.spec, target.namespace, applied, dry_run=dry_run)
+        created = server.rest.create(target.spec, target.namespace, applied, dry_run=dry_run, user=request[USER])
         return stored_response(created, target.accepted, status=201)
     await admit(request, target, operation=UPDATE, obj=applied, old=current.obj, dry_run=dry_run)
     stored, _ = server.rest.update(

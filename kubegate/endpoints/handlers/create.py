@@ -11,9 +11,10 @@ from aiohttp import web
 
 from kubegate.admission.attributes import CREATE
 from kubegate.api import errors
-from kubegate.endpoints.context import server_of
+from kubegate.endpoints.context import USER, server_of
+from kubegate.endpoints.handlers import fieldvalidation
 from kubegate.endpoints.handlers.admission import admit
-from kubegate.endpoints.handlers.common import check_kind, dry_run, read_object, resolve_target
+from kubegate.endpoints.handlers.common import dry_run, resolve_target
 from kubegate.endpoints.handlers.managers import tracker
 from kubegate.endpoints.responses import stored_response
 
@@ -32,8 +33,8 @@ async def create(request: web.Request) -> web.StreamResponse:
             f"kubegate does not serve create on {target.spec.group_resource}"
             + (f"/{target.subresource}" if target.subresource else "") + " yet",
         )
-    body = await read_object(request)
-    check_kind(target.spec, body)
+    mode = fieldvalidation.directive(request, options_kind="CreateOptions")
+    body = await fieldvalidation.read_typed_object(request, target, mode=mode)
     is_dry_run = dry_run(request.rel_url.query.getall("dryRun", []))
     track = tracker(request, target, options_kind="CreateOptions")
     metadata = body.get("metadata")
@@ -41,5 +42,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         metadata = {}
     await admit(request, target, operation=CREATE, obj=body, old=None,
                 name=str(metadata.get("name") or ""), dry_run=is_dry_run)
-    stored = server.rest.create(target.spec, target.namespace, body, dry_run=is_dry_run, track=track)
+    stored = server.rest.create(
+        target.spec, target.namespace, body, dry_run=is_dry_run, track=track, user=request[USER]
+    )
     return stored_response(stored, target.accepted, status=201)

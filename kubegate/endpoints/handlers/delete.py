@@ -1,22 +1,23 @@
 """DELETE of one object, and of a whole collection (deletecollection).
 
-DeleteOptions may come in the body (kubectl sends `{"propagationPolicy":"Background"}`) or in
-the query. An object held by finalizers is returned with its deletionTimestamp set; otherwise
-resources whose real registry returns the deleted object do so, the rest answer a Success
-`Status`, as on a real cluster.
+DeleteOptions come in the body (kubectl sends `{"propagationPolicy":"Background"}`) or, without
+a body, in the query (`kubegate.api.deleteoptions`). An object that is not gone yet (finalizers,
+a graceful pod) is returned as it now is, with its deletionTimestamp; otherwise resources whose
+real registry returns the deleted object do so, the rest answer a Success `Status`, as on a
+real cluster. What happens to dependents is `kubegate.registry.deleter`'s and the garbage
+collector's business.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from kubegate.admission.attributes import DELETE
-from kubegate.api import errors
+from kubegate.api import deleteoptions, errors
+from kubegate.api.deleteoptions import DeleteOptions
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.handlers.admission import admit
-from kubegate.endpoints.handlers.common import dry_run, read_body, resolve_target
+from kubegate.endpoints.handlers.common import read_body, resolve_target
 from kubegate.endpoints.handlers.list import run_list
 from kubegate.endpoints.negotiation import decode_body
 from kubegate.endpoints.responses import (
@@ -26,36 +27,16 @@ from kubegate.endpoints.responses import (
     success_status,
     value_response,
 )
-from kubegate.registry.rest import DeleteOptions
 from kubegate.registry.strategy import strategy_for
-
-_PROPAGATION = ("", "Orphan", "Background", "Foreground")
 
 
 async def delete_options(request: web.Request) -> DeleteOptions:
-    query = request.rel_url.query
+    """The body's options when there is a body, else the query's: never a mix, as the real handler."""
     body = await read_body(request)
-    options: dict[str, Any] = {}
     if body.strip():
-        decoded = decode_body(body, request.headers.get("Content-Type", ""))
-        if not isinstance(decoded, dict):
-            raise errors.bad_request("DeleteOptions must be an object")
-        options = decoded
-    policy = options.get("propagationPolicy") or query.get("propagationPolicy", "")
-    if policy not in _PROPAGATION:
-        raise errors.bad_request(
-            f'propagationPolicy: Unsupported value: "{policy}": supported values: "Foreground", "Background", "Orphan"'
-        )
-    preconditions = options.get("preconditions") or {}
-    dry = options.get("dryRun") or query.getall("dryRun", [])
-    if not isinstance(dry, list):
-        raise errors.bad_request("dryRun must be a list of strings")
-    return DeleteOptions(
-        precondition_uid=str(preconditions.get("uid") or ""),
-        precondition_resource_version=str(preconditions.get("resourceVersion") or ""),
-        propagation_policy=policy,
-        dry_run=dry_run([str(value) for value in dry]),
-    )
+        return deleteoptions.from_body(decode_body(body, request.headers.get("Content-Type", "")))
+    query = request.rel_url.query
+    return deleteoptions.from_query({key: query.getall(key) for key in query})
 
 
 async def delete(request: web.Request) -> web.StreamResponse:
@@ -65,9 +46,14 @@ async def delete(request: web.Request) -> web.StreamResponse:
     rest = server_of(request).rest
     current = rest.get(spec, target.namespace, target.name)
     await admit(request, target, operation=DELETE, obj=None, old=current.obj, dry_run=options.dry_run)
-    stored = rest.delete(spec, target.namespace, target.name, options)
-    pending = bool(stored.obj["metadata"].get("deletionTimestamp"))
-    if pending or strategy_for(spec.group, spec.plural).returns_deleted_object:
+    result = rest.delete_object(spec, target.namespace, target.name, options)
+    stored = result.stored
+    if not result.deleted:
+        # Held by finalizers or a grace period: the object as it waits. 202 only for the
+        # deprecated orphanDependents=false, which is how the real handler has always answered.
+        status = 202 if options.orphan_dependents is False else 200
+        return stored_response(stored, target.accepted, status=status)
+    if strategy_for(spec.group, spec.plural).returns_deleted_object:
         return stored_response(stored, target.accepted)
     details = {"name": target.name, "kind": spec.plural, "uid": stored.obj["metadata"].get("uid", "")}
     if spec.group:
@@ -80,16 +66,16 @@ async def delete_collection(request: web.Request) -> web.StreamResponse:
     options = await delete_options(request)
     rest = server_of(request).rest
     result = run_list(request, target)
-    deleted = []
     for item in result.items:
         metadata = item.obj["metadata"]
         try:
-            deleted.append(rest.delete(target.spec, metadata.get("namespace", ""), metadata["name"], options))
+            rest.delete(target.spec, metadata.get("namespace", ""), metadata["name"], options)
         except errors.StatusError as error:
             if error.code != 404:  # gone meanwhile is fine
                 raise
     spec = target.spec
-    return json_response(
-        list_bytes(kind=spec.list_kind, api_version=spec.api_version, items=deleted, resource_version=str(rest.store.revision))
-    )
+    # The answer is the list as it was read, before the deletions (the real DeleteCollection's).
+    return json_response(list_bytes(
+        kind=spec.list_kind, api_version=spec.api_version, items=result.items, resource_version=str(rest.store.revision)
+    ))
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from kubegate.admission.attributes import UPDATE
@@ -26,6 +27,7 @@ from kubegate.api.jsonpatch import apply_json_patch
 from kubegate.api.mergepatch import apply_merge_patch, decode_merge_patch, go_kind
 from kubegate.api.strategicpatch import PatchError, PatchSchema, apply_patch
 from kubegate.endpoints.context import server_of
+from kubegate.endpoints.handlers import fieldvalidation
 from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.apply import apply_patch as server_side_apply
 from kubegate.endpoints.handlers.common import dry_run, read_body, resolve_target
@@ -88,21 +90,40 @@ async def patch(request: web.Request) -> web.StreamResponse:
     query = request.rel_url.query
     requested = requested_manager(request, options_kind="PatchOptions")
     _check_options(media, requested, forced="force" in query)
+    mode = fieldvalidation.directive(request, options_kind="PatchOptions")
     manager = requested or from_user_agent(request.headers.get("User-Agent", ""))
     is_dry_run = dry_run(query.getall("dryRun", []))
     body = await read_body(request)
     if media == APPLY_PATCH:
         force = query.get("force", "").lower() in ("true", "1", "t")
+        if mode != fieldvalidation.IGNORE:
+            fieldvalidation.report(request, fieldvalidation.apply_problems(body), mode=mode,
+                                   fail=lambda text: errors.bad_request(f"error strict decoding patch: {text}"))
         return await server_side_apply(request, target, body, manager=manager, force=force, dry_run=is_dry_run)
 
     patcher = PATCHERS[media]
     document = patcher.decode(decode_body(body, "application/json"))
+    problems = [] if mode == fieldvalidation.IGNORE else fieldvalidation.patch_document_problems(
+        body, json_patch=media == JSON_PATCH
+    )
+
+    def typed(patched: dict[str, Any]) -> dict[str, Any]:
+        """The patched object as the typed decoder leaves it (fieldValidation applies)."""
+        snapshot = b"" if media == STRATEGIC_MERGE_PATCH else orjson.dumps(patched)  # decoding prunes it
+
+        def shown() -> str:  # the bad value of a 422: the patch map (strategic), else the patched object
+            if media == STRATEGIC_MERGE_PATCH:
+                return fieldvalidation.go_map_text(document)
+            return fieldvalidation.patched_json(orjson.loads(snapshot))
+
+        return fieldvalidation.decode_patched(request, target, patched, mode=mode, patch_problems=problems, shown=shown)
+
     fields = server.field_managers.for_resource(target.spec, target.subresource)
     storage = server.virtual_subresources.get((target.spec.group, target.spec.plural, target.subresource))
     if storage is not None:
 
         async def transform(old: dict[str, Any]) -> dict[str, Any]:
-            new = fields.update(old, _patched(patcher, old, document, schema), manager)
+            new = fields.update(old, typed(_patched(patcher, old, document, schema)), manager)
             await admit(request, target, operation=UPDATE, obj=new, old=old, dry_run=is_dry_run)
             return new
 
@@ -110,7 +131,7 @@ async def patch(request: web.Request) -> web.StreamResponse:
         return value_response(result, target.accepted)
 
     current = server.rest.get(target.spec, target.namespace, target.name)
-    patched = _patched(patcher, current.obj, document, schema)
+    patched = typed(_patched(patcher, current.obj, document, schema))
     # Without a resourceVersion of its own, a patch applies to the version it was computed on.
     patched["metadata"].setdefault("resourceVersion", current.obj["metadata"]["resourceVersion"])
     await admit(request, target, operation=UPDATE, obj=patched, old=current.obj, dry_run=is_dry_run)

@@ -13,19 +13,17 @@ from aiohttp import web
 from kubegate.admission.attributes import UPDATE
 from kubegate.api import errors
 from kubegate.endpoints.context import server_of
+from kubegate.endpoints.handlers import fieldvalidation
 from kubegate.endpoints.handlers.admission import admit
-from kubegate.endpoints.handlers.common import Target, check_kind, dry_run, read_object
+from kubegate.endpoints.handlers.common import Target, dry_run
 from kubegate.endpoints.handlers.managers import manager_name
 from kubegate.endpoints.responses import value_response
 from kubegate.endpoints.virtual.subresource import SubresourceStorage
 
 
 async def put(request: web.Request, target: Target, storage: SubresourceStorage) -> web.StreamResponse:
-    body = await read_object(request)
-    sub = target.spec.subresource(target.subresource)
-    if sub is not None and sub.kind:
-        version = f"{sub.group}/{sub.version}" if sub.group else sub.version
-        check_kind(target.spec, body, expected_kind=sub.kind, expected_version=version)
+    mode = fieldvalidation.directive(request, options_kind="UpdateOptions")
+    body = await fieldvalidation.read_typed_object(request, target, mode=mode)  # checks the kind too
     name = (body.get("metadata") or {}).get("name") if isinstance(body.get("metadata"), dict) else None
     if name and name != target.name:
         raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({target.name})")

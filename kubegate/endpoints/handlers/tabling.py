@@ -11,7 +11,7 @@ from aiohttp import web
 from kubegate.api import errors
 from kubegate.endpoints.responses import json_response
 from kubegate.registry.spec import ResourceSpec
-from kubegate.registry.tables import build_table, columns_for
+from kubegate.registry.tables import build_table, columns_of
 
 _INCLUDE_OBJECT = ("None", "Metadata", "Object")
 
@@ -28,7 +28,7 @@ def table_for(
 ) -> dict[str, Any]:
     return build_table(
         objects,
-        columns_for(spec.group, spec.plural),
+        columns_of(spec),
         resource=(spec.group, spec.plural),
         include_object=include_object(request),
         **list_meta,

@@ -6,9 +6,9 @@ from aiohttp import web
 
 from kubegate.admission.attributes import CREATE, UPDATE
 from kubegate.endpoints.context import server_of
-from kubegate.endpoints.handlers import subresources
+from kubegate.endpoints.handlers import fieldvalidation, subresources
 from kubegate.endpoints.handlers.admission import admit
-from kubegate.endpoints.handlers.common import check_kind, dry_run, read_object, resolve_target
+from kubegate.endpoints.handlers.common import dry_run, resolve_target
 from kubegate.endpoints.handlers.managers import tracker
 from kubegate.endpoints.responses import stored_response
 
@@ -22,8 +22,8 @@ async def update(request: web.Request) -> web.StreamResponse:
     storage = server.virtual_subresources.get((target.spec.group, target.spec.plural, target.subresource))
     if storage is not None:
         return await subresources.put(request, target, storage)
-    body = await read_object(request)
-    check_kind(target.spec, body)
+    mode = fieldvalidation.directive(request, options_kind="UpdateOptions")
+    body = await fieldvalidation.read_typed_object(request, target, mode=mode)
     is_dry_run = dry_run(request.rel_url.query.getall("dryRun", []))
     track = tracker(request, target, options_kind="UpdateOptions")
     current = server.rest.find(target.spec, target.namespace, target.name)

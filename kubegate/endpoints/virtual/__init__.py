@@ -6,6 +6,7 @@ Each module offers one handler; `install` registers them on the server by
 
 from __future__ import annotations
 
+from kubegate.endpoints.virtual import tokenrequest
 from kubegate.endpoints.virtual.localsubjectaccessreview import create_local_subject_access_review
 from kubegate.endpoints.virtual.scale import SCALABLE
 from kubegate.endpoints.virtual.selfsubjectaccessreview import create_self_subject_access_review
@@ -24,5 +25,6 @@ def install(state: APIServer) -> None:
     state.virtual_creates[(authorization, "subjectaccessreviews", "")] = create_subject_access_review
     state.virtual_creates[(authorization, "localsubjectaccessreviews", "")] = create_local_subject_access_review
     state.virtual_creates[(authorization, "selfsubjectrulesreviews", "")] = create_self_subject_rules_review
+    tokenrequest.install(state)
     for (group, plural), storage in SCALABLE.items():
         state.virtual_subresources[(group, plural, "scale")] = storage

@@ -1,0 +1,30 @@
+"""Wiring custom resources into a server: the CRD controllers and the admission they need.
+
+One place puts together what apiextensions-apiserver adds to a kube-apiserver: publishing of
+established CRDs (catalog, strategies, `/scale` storages, OpenAPI), the naming, establishing
+and finalizing controller, and the admission step that refuses new instances of a CRD that is
+being deleted.
+"""
+
+from __future__ import annotations
+
+from kubegate.admission.customresource_terminating import CustomResourceTerminatingAdmission
+from kubegate.controllers.crd import CustomResourceDefinitionController
+from kubegate.endpoints.virtual.custom_scale import CustomResourceScale
+from kubegate.registry.customresources.serving import Serving
+from kubegate.server.state import APIServer
+
+
+def install(state: APIServer) -> CustomResourceDefinitionController:
+    serving = Serving(
+        rest=state.rest,
+        catalog=state.catalog,
+        openapi=state.openapi,
+        subresources=state.virtual_subresources,
+        make_scale=CustomResourceScale.of,
+    )
+    controller = CustomResourceDefinitionController(
+        state.rest, state.catalog, serving, field_managers=state.field_managers
+    )
+    state.admission.plugins.append(CustomResourceTerminatingAdmission(state.store))
+    return controller
