@@ -96,24 +96,31 @@ def warnings_of(strict_error: str) -> list[str]:
     return [line.strip() for line in strict_error[len(STRICT_PREFIX):].split("\n")]
 
 
-def to_json(value: Any) -> Any:
-    """A YAML value as sigs.k8s.io/yaml hands it to the JSON decoder: string keys only."""
+#: How sigs.k8s.io/yaml's YAMLToJSON prefixes what encoding/json refused.
+YAML_TO_JSON = "error converting YAML to JSON: "
+
+
+def to_json(value: Any, *, prefix: str = YAML_TO_JSON) -> Any:
+    """A YAML value as sigs.k8s.io/yaml hands it to the JSON decoder: string keys only.
+
+    Errors read as encoding/json's, after `prefix` (server-side apply converts without one).
+    """
     if isinstance(value, dict):
-        return {_json_key(key): to_json(item) for key, item in value.items()}
+        return {_json_key(key, prefix): to_json(item, prefix=prefix) for key, item in value.items()}
     if isinstance(value, list):
-        return [to_json(item) for item in value]
+        return [to_json(item, prefix=prefix) for item in value]
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"error converting YAML to JSON: json: unsupported value: {value}")
+        raise ValueError(f"{prefix}json: unsupported value: {value}")
     if value is None or isinstance(value, (str, int, float)):
         return value
-    raise ValueError(f"error converting YAML to JSON: json: unsupported type: {type(value).__name__}")
+    raise ValueError(f"{prefix}json: unsupported type: {type(value).__name__}")
 
 
-def _json_key(key: Any) -> str:
+def _json_key(key: Any, prefix: str) -> str:
     if isinstance(key, bool):
         return "true" if key else "false"
     if key is None:
         return "null"
     if isinstance(key, (str, int, float)):
         return str(key)
-    raise ValueError(f"error converting YAML to JSON: json: unsupported map key: {type(key).__name__}")
+    raise ValueError(f"{prefix}json: unsupported map key: {type(key).__name__}")

@@ -11,64 +11,23 @@ from __future__ import annotations
 import functools
 import re
 
+from kubegate.api import gobytes
+
 # --- []byte: encoding/base64 StdEncoding ----------------------------------------------------------
-
-_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-_NEWLINES = frozenset(b"\r\n")
-_PAD = ord("=")
-
-
-def base64_error(text: str) -> str | None:
-    """Why Go's base64.StdEncoding cannot decode `text`, or None.
-
-    Mirrors the decoder's quantum loop, so the byte offset in the message is Go's.
-    """
-    stripped = text.rstrip("=")
-    if len(text) % 4 == 0 and len(text) - len(stripped) <= 2 and not (set(stripped) - _B64_TEXT):
-        return None  # the common case: plain padded base64 with nothing odd in it
-    src = text.encode()
-    si = 0
-    while si < len(src):
-        si, error = _quantum(src, si)
-        if error is not None:
-            return f"illegal base64 data at input byte {error}"
-    return None
-
 
 _B64_TEXT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
-def _skip_newlines(src: bytes, si: int) -> int:
-    while si < len(src) and src[si] in _NEWLINES:
-        si += 1
-    return si
-
-
-def _quantum(src: bytes, si: int) -> tuple[int, int | None]:
-    """One 4-character group: (next index, offset of the corrupt byte or None)."""
-    j = 0
-    while j < 4:
-        if si == len(src):
-            return si, (None if j == 0 else si - j)
-        byte = src[si]
-        si += 1
-        if byte in _B64:
-            j += 1
-            continue
-        if byte in _NEWLINES:
-            continue
-        if byte != _PAD or j < 2:
-            return si, si - 1
-        if j == 2:  # "==" expected; the first "=" is consumed
-            si = _skip_newlines(src, si)
-            if si == len(src):
-                return si, len(src)
-            if src[si] != _PAD:
-                return si, si - 1
-            si += 1
-        si = _skip_newlines(src, si)
-        return si, (si if si < len(src) else None)
-    return si, None
+def base64_error(text: str) -> str | None:
+    """Why Go's base64.StdEncoding cannot decode `text` (with Go's byte offset), or None."""
+    stripped = text.rstrip("=")
+    if len(text) % 4 == 0 and len(text) - len(stripped) <= 2 and not (set(stripped) - _B64_TEXT):
+        return None  # the common case: plain padded base64 with nothing odd in it
+    try:
+        gobytes.decode_base64(text)
+    except gobytes.Base64Error as error:
+        return str(error)
+    return None
 
 
 # --- resource.Quantity ----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ answer 409 unless `force=true`.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import yaml
@@ -17,6 +16,7 @@ from aiohttp import web
 from kubegate.admission.attributes import CREATE, UPDATE
 from kubegate.api import errors, yamlaliases
 from kubegate.api.mergepatch import go_kind
+from kubegate.endpoints import yamlbody
 from kubegate.endpoints.context import USER, server_of
 from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.common import Target
@@ -43,8 +43,8 @@ def decode_config(body: bytes) -> dict[str, Any]:
     except (yaml.YAMLError, RecursionError, ValueError, UnicodeDecodeError) as exc:
         raise errors.bad_request(f"error decoding patch: error converting YAML to JSON: {exc}") from None
     try:
-        yamlaliases.check(value)  # before _as_json expands the aliases
-        value = _as_json(value)
+        yamlaliases.check(value)  # before the conversion expands the aliases
+        value = yamlbody.to_json(value, prefix="")
     except (ValueError, RecursionError) as exc:
         raise errors.bad_request(f"error decoding patch: error converting YAML to JSON: {exc}") from None
     if value is None:
@@ -55,29 +55,6 @@ def decode_config(body: bytes) -> dict[str, Any]:
             "map[string]interface {}"
         )
     return value
-
-
-def _as_json(value: Any) -> Any:
-    """Keys as strings, and only values JSON can carry (as the YAML-to-JSON step insists)."""
-    if isinstance(value, dict):
-        return {_key(key): _as_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_as_json(item) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"json: unsupported value: {value}")
-    if value is None or isinstance(value, (str, int, float)):
-        return value
-    raise ValueError(f"json: unsupported type: {type(value).__name__}")
-
-
-def _key(key: Any) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    if isinstance(key, (str, int, float)):
-        return str(key)
-    raise ValueError(f"json: unsupported map key: {type(key).__name__}")
 
 
 async def apply_patch(

@@ -9,14 +9,12 @@ resourceVersion check and managedFields apply as for any write (apiextensions' S
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
 from kubegate.api import errors
-from kubegate.api.managedfields import scale as scale_fields
 from kubegate.endpoints.handlers.common import Target
-from kubegate.endpoints.virtual.scale import SCALE_API_VERSION, _replicas
+from kubegate.endpoints.virtual.scale import SCALE_API_VERSION, update_scale
 from kubegate.endpoints.virtual.subresource import Transform
 from kubegate.registry.customresources.cr_strategy import nested
 from kubegate.registry.rest import GenericStore
@@ -67,28 +65,10 @@ class CustomResourceScale:
     async def update(
         self, rest: GenericStore, target: Target, transform: Transform, *, dry_run: bool
     ) -> dict[str, Any]:
-        parent = rest.get(target.spec, target.namespace, target.name).obj
-        old = self.scale_of(parent)
-        old["metadata"]["managedFields"] = scale_fields.to_subresource(parent["metadata"].get("managedFields"))
-        new = await transform(old)
-        replicas = _replicas(new, target.name)
-        updated = copy.deepcopy(parent)
-        _set_path(updated, self.spec_replicas_path, replicas)
-        metadata = updated["metadata"]
-        wanted = (new.get("metadata") or {}).get("resourceVersion")
-        if wanted:
-            metadata["resourceVersion"] = str(wanted)
-        owners = scale_fields.to_parent(
-            parent["metadata"].get("managedFields"),
-            (new.get("metadata") or {}).get("managedFields"),
-            parent_group_version=target.spec.group_version,
+        return await update_scale(
+            rest, target, transform, dry_run=dry_run, scale_of=self.scale_of,
+            set_replicas=lambda parent, replicas: _set_path(parent, self.spec_replicas_path, replicas),
         )
-        if owners is None:
-            metadata.pop("managedFields", None)
-        else:
-            metadata["managedFields"] = owners
-        stored, _ = rest.update(target.spec, target.namespace, target.name, updated, dry_run=dry_run)
-        return self.scale_of(stored.obj)
 
 
 def _set_path(obj: dict[str, Any], path: str, value: Any) -> None:

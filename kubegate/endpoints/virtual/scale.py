@@ -68,30 +68,50 @@ class ScaleStorage:
     async def update(
         self, rest: GenericStore, target: Target, transform: Transform, *, dry_run: bool
     ) -> dict[str, Any]:
-        parent = rest.get(target.spec, target.namespace, target.name).obj
-        old = self.scale_of(parent)
-        old["metadata"]["managedFields"] = scale_fields.to_subresource(parent["metadata"].get("managedFields"))
-        new = await transform(old)
-        replicas = _replicas(new, target.name)
-        updated = copy.deepcopy(parent)
-        if not isinstance(updated.get("spec"), dict):
-            updated["spec"] = {}  # only a typeless store holds such a parent; Go would zero it
-        updated["spec"]["replicas"] = replicas
-        metadata = updated["metadata"]
-        wanted = (new.get("metadata") or {}).get("resourceVersion")
-        if wanted:
-            metadata["resourceVersion"] = str(wanted)
-        owners = scale_fields.to_parent(
-            parent["metadata"].get("managedFields"),
-            (new.get("metadata") or {}).get("managedFields"),
-            parent_group_version=target.spec.group_version,
-        )
-        if owners is None:
-            metadata.pop("managedFields", None)
-        else:
-            metadata["managedFields"] = owners
-        stored, _ = rest.update(target.spec, target.namespace, target.name, updated, dry_run=dry_run)
-        return self.scale_of(stored.obj)
+        return await update_scale(rest, target, transform, dry_run=dry_run, scale_of=self.scale_of, set_replicas=_set_spec_replicas)
+
+
+def _set_spec_replicas(parent: dict[str, Any], replicas: int) -> None:
+    if not isinstance(parent.get("spec"), dict):
+        parent["spec"] = {}  # only a typeless store holds such a parent; Go would zero it
+    parent["spec"]["replicas"] = replicas
+
+
+async def update_scale(
+    rest: GenericStore,
+    target: Target,
+    transform: Transform,
+    *,
+    dry_run: bool,
+    scale_of: Callable[[dict[str, Any]], dict[str, Any]],
+    set_replicas: Callable[[dict[str, Any], int], None],
+) -> dict[str, Any]:
+    """Read the parent as a Scale, let the request change it, and write the replicas back.
+
+    Field ownership moves between the Scale's `spec.replicas` and the parent's field, and a
+    resourceVersion the client sent on the Scale guards the parent's update.
+    """
+    parent = rest.get(target.spec, target.namespace, target.name).obj
+    old = scale_of(parent)
+    old["metadata"]["managedFields"] = scale_fields.to_subresource(parent["metadata"].get("managedFields"))
+    new = await transform(old)
+    updated = copy.deepcopy(parent)
+    set_replicas(updated, _replicas(new, target.name))
+    metadata = updated["metadata"]
+    wanted = (new.get("metadata") or {}).get("resourceVersion")
+    if wanted:
+        metadata["resourceVersion"] = str(wanted)
+    owners = scale_fields.to_parent(
+        parent["metadata"].get("managedFields"),
+        (new.get("metadata") or {}).get("managedFields"),
+        parent_group_version=target.spec.group_version,
+    )
+    if owners is None:
+        metadata.pop("managedFields", None)
+    else:
+        metadata["managedFields"] = owners
+    stored, _ = rest.update(target.spec, target.namespace, target.name, updated, dry_run=dry_run)
+    return scale_of(stored.obj)
 
 
 def _replicas(scale: dict[str, Any], name: str) -> int:
