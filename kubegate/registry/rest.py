@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from kubegate.api import errors, meta
 from kubegate.api.deleteoptions import DeleteOptions
 from kubegate.api.listoptions import ListOptions
 from kubegate.api.user import UserInfo
-from kubegate.registry import deleter, deletion, listing, validation, zerostatus
+from kubegate.registry import conversion, deleter, deletion, listing, validation, zerostatus
 from kubegate.registry.listing import ListResult
 from kubegate.registry.spec import ResourceSpec
 from kubegate.registry.strategy import Strategy, strategy_for
@@ -52,7 +53,8 @@ class GenericStore:
 
     @staticmethod
     def key_of(spec: ResourceSpec) -> tuple[str, str]:
-        return (spec.group, spec.plural)
+        """The store key, shared by every version of a resource (see `kubegate.registry.conversion`)."""
+        return conversion.storage_key(spec)
 
     def _get_or_404(self, spec: ResourceSpec, namespace: str, name: str) -> Stored:
         stored = self.store.get(self.key_of(spec), (namespace, name))
@@ -80,21 +82,28 @@ class GenericStore:
     # reads -------------------------------------------------------------------------------
 
     def get(self, spec: ResourceSpec, namespace: str, name: str) -> Stored:
-        return self._get_or_404(spec, namespace, name)
+        return conversion.served(spec, self._get_or_404(spec, namespace, name))
 
     def find(self, spec: ResourceSpec, namespace: str, name: str) -> Stored | None:
         """The live object, or None (no 404): for callers that handle absence themselves."""
-        return self.store.get(self.key_of(spec), (namespace if spec.namespaced else "", name))
+        found = self.store.get(self.key_of(spec), (namespace if spec.namespaced else "", name))
+        return None if found is None else conversion.served(spec, found)
 
     def list(self, spec: ResourceSpec, namespace: str, options: ListOptions) -> ListResult:
         """One page, at the revision the options ask for (see `kubegate.registry.listing`)."""
-        return listing.list_objects(self.store, spec, namespace, options, self._matcher(spec, options))
+        matcher = self._matcher(spec, options)
+        if conversion.conversion_of(spec) is None:
+            return listing.list_objects(self.store, spec, namespace, options, matcher)
+        stored_matcher = None if matcher is None else conversion.matching_served(spec, matcher)
+        result = listing.list_objects(self.store, conversion.storage_spec(spec), namespace, options, stored_matcher)
+        return dataclasses.replace(result, items=[conversion.served(spec, stored) for stored in result.items])
 
     def _matcher(self, spec: ResourceSpec, options: ListOptions) -> Callable[[dict[str, Any]], bool] | None:
         return listing.matcher_for(spec, options.label_selector, options.field_selector)
 
     def watch(self, spec: ResourceSpec, namespace: str, *, since: int) -> tuple[Watcher, builtins.list[Event]]:
-        return self.store.watch(self.key_of(spec), namespace=namespace, since=since)
+        watcher, backlog = self.store.watch(self.key_of(spec), namespace=namespace, since=since)
+        return watcher, [conversion.served_event(spec, event) for event in backlog]
 
     # writes ------------------------------------------------------------------------------
 
@@ -103,6 +112,14 @@ class GenericStore:
         track: Track | None = None, user: UserInfo | None = None,
     ) -> Stored:
         """`user` is the requester, for resources that record it (CSRs)."""
+        if conversion.conversion_of(spec) is not None:  # written in the storage version, answered in spec's
+            storage = conversion.storage_spec(spec)
+            with conversion.errors_as(spec, storage):
+                written = self.create(
+                    storage, namespace, conversion.to_storage(spec, body), dry_run=dry_run,
+                    track=_served_track(spec, track), user=user,
+                )
+            return conversion.served(spec, written)
         strategy = self.strategy_of(spec)
         obj = self._prepare_new(spec, strategy, namespace, body, user=user)
         if track is not None:
@@ -181,6 +198,14 @@ class GenericStore:
         track: Track | None = None,
     ) -> tuple[Stored, bool]:
         """PUT semantics; returns the stored object and whether it was created."""
+        if conversion.conversion_of(spec) is not None:  # written in the storage version, answered in spec's
+            storage = conversion.storage_spec(spec)
+            with conversion.errors_as(spec, storage):
+                stored, created = self.update(
+                    storage, namespace, name, conversion.to_storage(spec, body),
+                    subresource=subresource, dry_run=dry_run, track=_served_track(spec, track),
+                )
+            return conversion.served(spec, stored), created
         metadata = body.get("metadata")
         if not isinstance(metadata, dict):
             raise errors.bad_request("metadata must be an object")
@@ -291,7 +316,11 @@ class GenericStore:
         self, spec: ResourceSpec, namespace: str, name: str, options: DeleteOptions
     ) -> deleter.DeleteResult:
         """DELETE semantics (see `kubegate.registry.deleter`), telling whether it is gone now."""
-        return deleter.delete(self.store, spec, (namespace if spec.namespaced else "", name), options)
+        key = (namespace if spec.namespaced else "", name)
+        storage = conversion.storage_spec(spec)
+        with conversion.errors_as(spec, storage):
+            result = deleter.delete(self.store, storage, key, options)
+        return dataclasses.replace(result, stored=conversion.served(spec, result.stored))
 
     def finalize_namespace(self, name: str) -> None:
         """Remove a terminating namespace whose contents are gone (the `kubernetes` finalizer)."""
@@ -304,6 +333,19 @@ class GenericStore:
             self.store.update(NAMESPACES, ("", name), obj, expected=current.revision)
             return
         self.store.delete(NAMESPACES, ("", name), expected=current.revision)
+
+
+def _served_track(spec: ResourceSpec, track: Track | None) -> Track | None:
+    """`track` over objects in `spec`'s version: managedFields describe the version that was written."""
+    if track is None:
+        return None
+    tracked = track
+
+    def in_served_version(live: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+        served_live = None if live is None else conversion.to_served(spec, live)
+        return conversion.to_storage(spec, tracked(served_live, conversion.to_served(spec, new)))
+
+    return in_served_version
 
 
 def _spec_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:

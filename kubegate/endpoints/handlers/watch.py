@@ -36,6 +36,7 @@ from kubegate.endpoints.handlers.common import Target, resolve_target
 from kubegate.endpoints.handlers.list import list_options
 from kubegate.endpoints.handlers.tabling import table_for
 from kubegate.endpoints.negotiation import Output
+from kubegate.registry import conversion
 from kubegate.registry.listing import matcher_for, too_large_resource_version
 from kubegate.storage import memory
 from kubegate.storage.memory import ADDED, DELETED, MODIFIED, Event, Stored, Watcher
@@ -57,6 +58,7 @@ class _Encoder:
     def __init__(self, request: web.Request, target: Target) -> None:
         self._request = request
         self._target = target
+        self.spec = target.spec
         self._table = target.accepted.output is Output.TABLE
         self._headers_sent = False
 
@@ -228,6 +230,6 @@ async def _stream(
             return
         if event.stored.revision <= start.since:
             continue  # a watch from a future revision skips everything up to it
-        seen = translate(event, matches)
+        seen = translate(conversion.served_event(encoder.spec, event), matches)
         if seen is not None:
             await response.write(encoder.event(*seen))

@@ -74,10 +74,6 @@ async def test_typed_api_reads_what_it_wrote(typed_client: client.ApiClient, spe
     await in_thread(lambda: _typed_cycle(typed_client, spec))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="autoscaling/v1 and v2 share one store without conversion: v1 clients get v2 objects as written",
-)
 @pytest.mark.asyncio(loop_scope="module")
 async def test_autoscaling_v1_reads_an_hpa_written_through_v2(typed_client: client.ApiClient) -> None:
     def scenario() -> client.V1HorizontalPodAutoscaler:
