@@ -94,7 +94,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "addressType": "IPv4", "endpoints": [{"addresses": ["10.0.0.1"]}], "ports": [{"port": 80}]
     },
     ("events.k8s.io", "events"): {
-        "eventTime": "2024-01-01T00:00:00.000000Z", "reportingController": "example.com/c", "reportingInstance": "i",
+        # not a whole second: the Python client's isoformat() drops ".000000", which MicroTime needs
+        "eventTime": "2024-01-01T00:00:00.500000Z", "reportingController": "example.com/c", "reportingInstance": "i",
         "action": "Test", "reason": "Tested", "regarding": _REFERENCE, "type": "Normal",
     },
     ("flowcontrol.apiserver.k8s.io", "flowschemas"): {

@@ -9,7 +9,8 @@ schema of the kind instead of Go types:
 - a value of the wrong JSON type is a decoding error worded as encoding/json words it
   (`json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type
   int32`), as are values some types parse themselves (quantities, base64 bytes, timestamps);
-- what is left is the object that gets stored.
+- what is left is the object that gets stored, timestamps encoded again as Go encodes them
+  (`2026-11-23T20:00:00.5+02:00` is stored as `2026-11-23T18:00:00Z`; see `times`).
 
 `schema` compiles a kind's definitions into a tree of nodes once; `walker` runs a decoded
 body through that tree; `duplicates` parses JSON keeping what duplicate keys hid.

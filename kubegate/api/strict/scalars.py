@@ -1,9 +1,8 @@
-"""Scalars Go parses itself while decoding: base64 bytes, quantities and timestamps.
+"""Scalars Go parses itself while decoding: base64 bytes and quantities (timestamps: `times`).
 
 Their errors are not `UnmarshalTypeError`s but the parsers' own texts, which the real server
 passes on as they are: `illegal base64 data at input byte 4`, `quantities must match the
-regular expression ...`, `parsing time "x" as "2006-01-02T15:04:05Z07:00": ...`. Each check
-answers None for a good value, or that text.
+regular expression ...`. Each check answers None for a good value, or that text.
 """
 
 from __future__ import annotations
@@ -69,40 +68,3 @@ def quantity_error(text: str) -> str | None:
         return None
     return QUANTITY_SUFFIX
 
-
-# --- metav1.Time: time.Parse(time.RFC3339, ...) ---------------------------------------------------
-
-RFC3339 = "2006-01-02T15:04:05Z07:00"
-#: (layout element, how much of the value it takes) in layout order.
-_ELEMENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("2006", re.compile(r"\d{4}")),
-    ("-", re.compile("-")),
-    ("01", re.compile(r"\d{2}")),
-    ("-", re.compile("-")),
-    ("02", re.compile(r"\d{2}")),
-    ("T", re.compile("T")),
-    ("15", re.compile(r"\d{2}")),
-    (":", re.compile(":")),
-    ("04", re.compile(r"\d{2}")),
-    (":", re.compile(":")),
-    ("05", re.compile(r"\d{2}(\.\d+)?")),
-    ("Z07:00", re.compile(r"Z|[+-]\d{2}:\d{2}")),
-)
-_RANGES = {"01": (1, 12, "month"), "02": (1, 31, "day"), "15": (0, 23, "hour"), "04": (0, 59, "minute"),
-           "05": (0, 59, "second")}
-
-
-def time_error(text: str) -> str | None:
-    """Why Go's time.Parse(time.RFC3339, text) fails, or None (fractional seconds allowed)."""
-    pos = 0
-    for element, pattern in _ELEMENTS:
-        match = pattern.match(text, pos)
-        if match is None:
-            return f'parsing time "{text}" as "{RFC3339}": cannot parse "{text[pos:]}" as "{element}"'
-        bounds = _RANGES.get(element)
-        if bounds is not None and not bounds[0] <= int(match.group()[:2]) <= bounds[1]:
-            return f'parsing time "{text}": {bounds[2]} out of range'
-        pos = match.end()
-    if pos < len(text):
-        return f'parsing time "{text}": extra text: "{text[pos:]}"'
-    return None

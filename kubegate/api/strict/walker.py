@@ -10,7 +10,8 @@ holding the field and the field path without positions (encoding/json's error co
 Two kinds of decoding errors exist in Go and both are kept apart here: a type mismatch is
 *saved* (decoding goes on, the first one wins), while a custom unmarshaller's error (quantity,
 time, IntOrString) ends decoding at once and wins over anything saved. Strict errors only count
-when decoding succeeded. At most 100 distinct strict errors are kept, as the real decoder keeps.
+when decoding succeeded. Timestamps come out as Go encodes them again (`times`), since that is
+what the real server stores. At most 100 distinct strict errors are kept, as the real decoder keeps.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubegate.api.mergepatch import go_kind
-from kubegate.api.strict import duplicates, scalars, schema
+from kubegate.api.strict import duplicates, scalars, schema, times
 from kubegate.api.strict.schema import Node
 
 MAX_STRICT_ERRORS = 100
@@ -248,9 +249,11 @@ class _Walk:
         elif kind in (schema.TIME, schema.MICRO_TIME):
             if not isinstance(value, str):
                 raise _Fatal(self.mismatch(value, "string", owner, fields))
-            problem = scalars.time_error(value)
-            if problem is not None:
-                raise _Fatal(problem)
+            try:
+                stored = times.normalise(value, micro=kind == schema.MICRO_TIME)
+            except times.TimeError as error:
+                raise _Fatal(str(error)) from None
+            return value if stored == value else stored  # Go re-encodes it: UTC, its own precision
         return value
 
 

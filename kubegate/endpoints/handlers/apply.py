@@ -8,7 +8,8 @@ answer 409 unless `force=true`.
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from aiohttp import web
@@ -16,11 +17,15 @@ from aiohttp import web
 from kubegate.admission.attributes import CREATE, UPDATE
 from kubegate.api import errors, yamlaliases
 from kubegate.api.mergepatch import go_kind
+from kubegate.api.strict import walker
 from kubegate.endpoints import yamlbody
 from kubegate.endpoints.context import USER, server_of
 from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.common import Target
 from kubegate.endpoints.responses import stored_response, value_response
+
+if TYPE_CHECKING:
+    from kubegate.server.state import APIServer
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -77,6 +82,7 @@ async def apply_patch(
     current = server.rest.find(target.spec, target.namespace, target.name)
     applied = fields.apply(current.obj if current is not None else None, config, manager, force=force)
     _check_name(applied, target)
+    applied = _as_typed(server, target, applied)
     if current is None:
         uid = applied["metadata"].get("uid")
         if uid:
@@ -93,6 +99,14 @@ async def apply_patch(
         target.spec, target.namespace, target.name, applied, subresource=target.subresource, dry_run=dry_run
     )
     return stored_response(stored, target.accepted)
+
+
+def _as_typed(server: APIServer, target: Target, obj: dict[str, Any]) -> dict[str, Any]:
+    """The applied object as its conversion to the Go type leaves it: timestamps encoded again
+    (`...T20:00:00+02:00` stored as `...T18:00:00Z`). One Go cannot decode stays as it was."""
+    decoded = walker.decode(server.decoders.for_resource(target.spec, target.subresource), copy.deepcopy(obj),
+                            strict=False)
+    return decoded.value if decoded.error is None and isinstance(decoded.value, dict) else obj
 
 
 def _check_name(obj: dict[str, Any], target: Target) -> None:
