@@ -513,3 +513,20 @@ def test_fuzz_every_input_is_an_object_or_a_400() -> None:
             json.dumps(obj, allow_nan=False)  # nothing but JSON values leaks out
             outcomes["object"] += 1
     assert outcomes["object"] > 100 and outcomes["error"] > 100
+
+
+def test_autoscale_sends_a_v1_horizontal_pod_autoscaler() -> None:
+    # `kubectl autoscale deployment web --min=2 --max=5 --cpu-percent=70` (1.32, protobuf)
+    target = ld(1, st(1, "Deployment"), st(2, "web"), st(3, "apps/v1"))
+    spec = ld(2, target, vi(2, 2), vi(3, 5), vi(4, 70))
+    status = ld(3, vi(3, 0), vi(4, 0))
+    obj = decode(body("autoscaling/v1", "HorizontalPodAutoscaler", meta("web", "default"), spec, status))
+    assert obj == {
+        "apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "scaleTargetRef": {"kind": "Deployment", "name": "web", "apiVersion": "apps/v1"},
+            "minReplicas": 2, "maxReplicas": 5, "targetCPUUtilizationPercentage": 70,
+        },
+        "status": {"currentReplicas": 0, "desiredReplicas": 0},
+    }  # fmt: skip

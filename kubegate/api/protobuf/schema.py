@@ -921,6 +921,20 @@ _package(
         },
         "ScaleSpec": {1: ("replicas", I32, O)},
         "ScaleStatus": {1: ("replicas", I32, 0), 2: ("selector", S, O)},
+        "HorizontalPodAutoscaler": {
+            1: ("metadata", OBJECT_META, O), 2: ("spec", "HorizontalPodAutoscalerSpec", O),
+            3: ("status", "HorizontalPodAutoscalerStatus", O),
+        },
+        "HorizontalPodAutoscalerSpec": {
+            1: ("scaleTargetRef", "CrossVersionObjectReference", 0), 2: ("minReplicas", I32, O | P),
+            3: ("maxReplicas", I32, 0), 4: ("targetCPUUtilizationPercentage", I32, O | P),
+        },
+        "CrossVersionObjectReference": {1: ("kind", S, 0), 2: ("name", S, 0), 3: ("apiVersion", S, O)},
+        "HorizontalPodAutoscalerStatus": {
+            1: ("observedGeneration", I64, O | P), 2: ("lastScaleTime", TIME, O | P),
+            3: ("currentReplicas", I32, 0), 4: ("desiredReplicas", I32, 0),
+            5: ("currentCPUUtilizationPercentage", I32, O | P),
+        },
     },
 )
 
@@ -1047,6 +1061,6 @@ KINDS = frozenset(
         "authorization.v1.SubjectAccessReview", "authorization.v1.SelfSubjectAccessReview",
         "authorization.v1.LocalSubjectAccessReview", "authorization.v1.SelfSubjectRulesReview",
         "certificates.v1.CertificateSigningRequest", "coordination.v1.Lease",
-        "autoscaling.v1.Scale",
+        "autoscaling.v1.Scale", "autoscaling.v1.HorizontalPodAutoscaler",
     )
 ) | frozenset(META_KINDS.values())  # fmt: skip
