@@ -15,31 +15,13 @@ from typing import Any
 import pytest
 
 from tests.support.kubectl import Kubectl
+from tests.support.manifests import deployment_manifest
 
 CONFLICT_HELP_FIRST_LINE = "Please review the fields above--they currently have other managers. Here"
 
 
 def manifest(name: str, *, replicas: int = 2, image: str = "nginx:1.27") -> str:
-    return f"""\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-  namespace: default
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels: {{app: {name}}}
-  template:
-    metadata:
-      labels: {{app: {name}}}
-    spec:
-      containers:
-      - name: main
-        image: {image}
-      - name: side
-        image: busybox
-"""
+    return deployment_manifest(name, replicas=replicas, image=image)
 
 
 def unique() -> str:

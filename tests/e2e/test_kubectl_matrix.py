@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from tests.support.kubectl import Kubectl
+from tests.support.manifests import deployment_manifest
 from tests.support.server import kubegate_serve
 
 NS = "matrix"
@@ -170,26 +171,7 @@ stringData:
 
 
 def _deployment(name: str, *, replicas: int, image: str) -> str:
-    return f"""\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-  namespace: {NS}
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels: {{app: {name}}}
-  template:
-    metadata:
-      labels: {{app: {name}}}
-    spec:
-      containers:
-      - name: main
-        image: {image}
-      - name: side
-        image: busybox
-"""
+    return deployment_manifest(name, namespace=NS, replicas=replicas, image=image)
 
 
 def test_apply_then_reapply_a_changed_manifest(cluster: Cluster) -> None:

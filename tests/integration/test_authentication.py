@@ -13,16 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.integration.conftest import StartServer
 from tests.support.inprocess import Identity, InProcessServer
-
-UNAUTHORIZED = {
-    "kind": "Status",
-    "apiVersion": "v1",
-    "metadata": {},
-    "status": "Failure",
-    "message": "Unauthorized",
-    "reason": "Unauthorized",
-    "code": 401,
-}
+from tests.support.statuses import UNAUTHORIZED
 
 
 async def whoami(api: InProcessServer, identity: Identity) -> dict[str, object]:

@@ -30,16 +30,8 @@ from tests.support.oidc_issuer import (
     unsigned_token,
 )
 from tests.support.remote_https import RemoteCA, closed_port, make_remote_ca
+from tests.support.statuses import UNAUTHORIZED
 
-UNAUTHORIZED = {
-    "kind": "Status",
-    "apiVersion": "v1",
-    "metadata": {},
-    "status": "Failure",
-    "message": "Unauthorized",
-    "reason": "Unauthorized",
-    "code": 401,
-}
 NO_CERT = Identity()
 REVIEW_PATH = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 

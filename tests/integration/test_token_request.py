@@ -18,12 +18,11 @@ from kubegate.api import meta
 from kubegate.api.clock import FakeClock, installed
 from tests.integration.conftest import StartServer
 from tests.support.inprocess import Identity, InProcessServer
+from tests.support.statuses import UNAUTHORIZED
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
 ACCOUNTS = "/api/v1/namespaces/default/serviceaccounts"
 TOKEN = ACCOUNTS + "/robot/token"
-UNAUTHORIZED = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
 NOBODY = Identity()
 
 

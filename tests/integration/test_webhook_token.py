@@ -14,17 +14,9 @@ from tests.integration.conftest import StartServer
 from tests.support.inprocess import Identity, InProcessServer
 from tests.support.kubectl import Kubectl, kubectl_binary
 from tests.support.remote_https import RemoteCA, closed_port, make_remote_ca
+from tests.support.statuses import UNAUTHORIZED
 from tests.support.tokenreview_webhook import TokenReviewWebhook, start_webhook
 
-UNAUTHORIZED = {
-    "kind": "Status",
-    "apiVersion": "v1",
-    "metadata": {},
-    "status": "Failure",
-    "message": "Unauthorized",
-    "reason": "Unauthorized",
-    "code": 401,
-}
 NO_CERT = Identity()
 API_AUDIENCE = "https://kubernetes.default.svc.cluster.local"
 JANE = {"username": "jane", "uid": "42", "groups": ["devs"], "extra": {"example.com/team": ["blue"]}}
