@@ -16,6 +16,7 @@ import yaml
 
 from kubegate import __version__, pki
 from kubegate.config import DEFAULT_PKI_DIR, ConfigError, ServerConfig, add_flags, from_args
+from kubegate.storage.factory import StorageOpenError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         print(f"kubegate {__version__}")
         return 0
-    except (ConfigError, pki.PkiError, OSError) as exc:
+    except (ConfigError, pki.PkiError, OSError, StorageOpenError) as exc:
         print(f"kubegate: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

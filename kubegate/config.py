@@ -47,6 +47,19 @@ OPTIONS: tuple[Option, ...] = (
     Option("kubernetes-version", "str", "1.32.4", "version reported by /version (kubectl's dispatcher picks its binary from it)"),
     Option("watch-cache-size", "int", 10000, "events kept for resuming watches; older resourceVersions get 410"),
     Option("v", "int", 0, "log verbosity (0 = warnings and the ready line, 2 = requests)"),
+    # storage
+    Option("storage-backend", "str", "", "memory, sqlite or etcd3 (default: sqlite with --data-dir, etcd3 with --etcd-servers, else memory)"),
+    Option("data-dir", "path", None, "directory of the sqlite store: state survives restarts"),
+    Option("etcd-servers", "list", (), "etcd URLs (http://127.0.0.1:2379,...): a real etcd, shared by several kubegates"),
+    Option("etcd-prefix", "str", "/registry", "prefix of every key kubegate writes to etcd"),
+    Option("etcd-cafile", "path", None, "CA bundle verifying etcd's serving certificate"),
+    Option("etcd-certfile", "path", None, "client certificate for etcd"),
+    Option("etcd-keyfile", "path", None, "client key for etcd"),
+    Option("etcd-compaction-interval", "duration", 300.0, "how often etcd history is compacted (0 = never)"),
+    Option("leader-elect", "bool", True, "over etcd, run controllers only in the process holding the kube-controller-manager Lease"),
+    Option("leader-elect-lease-duration", "duration", 15.0, "how long a leader's Lease holds without renewal"),
+    Option("leader-elect-renew-deadline", "duration", 10.0, "how long a leader keeps trying to renew before it steps down"),
+    Option("leader-elect-retry-period", "duration", 2.0, "how often the Lease is tried and renewed"),
     # authentication
     Option("client-ca-file", "path", None, "CA bundle that verifies client certificates (default: PKI_DIR/ca.crt)"),
     Option("anonymous-auth", "bool", True, "treat requests without credentials as system:anonymous"),
@@ -108,6 +121,18 @@ class ServerConfig:
     kubernetes_version: str = "1.32.4"
     watch_cache_size: int = 10000
     v: int = 0
+    storage_backend: str = ""
+    data_dir: Path | None = None
+    etcd_servers: tuple[str, ...] = ()
+    etcd_prefix: str = "/registry"
+    etcd_cafile: Path | None = None
+    etcd_certfile: Path | None = None
+    etcd_keyfile: Path | None = None
+    etcd_compaction_interval: float = 300.0
+    leader_elect: bool = True
+    leader_elect_lease_duration: float = 15.0
+    leader_elect_renew_deadline: float = 10.0
+    leader_elect_retry_period: float = 2.0
     client_ca_file: Path | None = None
     anonymous_auth: bool = True
     token_auth_file: Path | None = None
@@ -283,3 +308,42 @@ def validate(config: ServerConfig) -> None:
         raise ConfigError(f"--key-type {config.key_type!r} must be ecdsa or rsa")
     if (config.tls_cert_file is None) != (config.tls_private_key_file is None):
         raise ConfigError("--tls-cert-file and --tls-private-key-file must be given together")
+    validate_storage(config)
+
+
+STORAGE_BACKENDS = ("memory", "sqlite", "etcd3")
+
+
+def storage_backend(config: ServerConfig) -> str:
+    """The backend in use: `--storage-backend`, else implied by `--data-dir` or `--etcd-servers`."""
+    if config.storage_backend:
+        return config.storage_backend
+    if config.etcd_servers:
+        return "etcd3"
+    if config.data_dir is not None:
+        return "sqlite"
+    return "memory"
+
+
+def validate_storage(config: ServerConfig) -> None:
+    backend = storage_backend(config)
+    if backend not in STORAGE_BACKENDS:
+        raise ConfigError(f"--storage-backend {backend!r} must be one of {', '.join(STORAGE_BACKENDS)}")
+    if backend == "sqlite" and config.data_dir is None:
+        raise ConfigError("--storage-backend sqlite needs --data-dir")
+    if backend == "etcd3" and not config.etcd_servers:
+        raise ConfigError("--storage-backend etcd3 needs --etcd-servers")
+    if config.data_dir is not None and config.etcd_servers:
+        raise ConfigError("--data-dir and --etcd-servers exclude each other: choose one store")
+    if (config.etcd_certfile is None) != (config.etcd_keyfile is None):
+        raise ConfigError("--etcd-certfile and --etcd-keyfile must be given together")
+    if not config.etcd_prefix.startswith("/"):
+        raise ConfigError(f"--etcd-prefix {config.etcd_prefix!r} must start with /")
+    lease, renew, retry = (
+        config.leader_elect_lease_duration, config.leader_elect_renew_deadline, config.leader_elect_retry_period
+    )
+    if not 0 < retry < renew < lease:
+        raise ConfigError(
+            "leader election needs --leader-elect-retry-period < --leader-elect-renew-deadline "
+            "< --leader-elect-lease-duration"
+        )

@@ -10,13 +10,13 @@ from __future__ import annotations
 from kubegate.admission.attributes import CREATE, AdmissionAttributes
 from kubegate.api import errors
 from kubegate.registry.customresources import definition
-from kubegate.storage.memory import Store
+from kubegate.registry.objects import ObjectCache
 
 CRDS = (definition.GROUP, definition.PLURAL)
 
 
 class CustomResourceTerminatingAdmission:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: ObjectCache) -> None:
         self._store = store
 
     async def admit(self, attributes: AdmissionAttributes) -> None:

@@ -22,7 +22,7 @@ from kubegate.authz.rbac.coverage import covers, describe_missing
 from kubegate.authz.rbac.index import PolicyIndex
 from kubegate.authz.rbac.resolver import RoleNotFound, RuleResolver
 from kubegate.authz.rbac.rules import PolicyRule, rules_from_json
-from kubegate.storage.memory import Store
+from kubegate.registry.objects import ObjectCache
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 ROLE_RESOURCES = ("roles", "clusterroles")
@@ -48,7 +48,7 @@ class RBACEscalationAdmission:
         self._resolver = resolver
 
     @classmethod
-    def for_store(cls, store: Store, *, authorizer: Authorizer) -> RBACEscalationAdmission:
+    def for_store(cls, store: ObjectCache, *, authorizer: Authorizer) -> RBACEscalationAdmission:
         """Checks against the roles and bindings in `store`, whatever the authorization modes."""
         return cls(authorizer=authorizer, resolver=RuleResolver(PolicyIndex(store)))
 

@@ -29,7 +29,7 @@ from typing import Any
 from kubegate.admission.attributes import CREATE, AdmissionAttributes
 from kubegate.api import errors, meta
 from kubegate.registry.rest import NAMESPACES
-from kubegate.storage.memory import Store
+from kubegate.registry.objects import ObjectCache
 
 SERVICE_ACCOUNTS = ("", "serviceaccounts")
 DEFAULT_SERVICE_ACCOUNT = "default"
@@ -66,7 +66,7 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 class ServiceAccountAdmission:
-    def __init__(self, store: Store, *, generate_name: Callable[[str], str] = meta.generate_name) -> None:
+    def __init__(self, store: ObjectCache, *, generate_name: Callable[[str], str] = meta.generate_name) -> None:
         self._store = store
         self._generate_name = generate_name
 

@@ -25,7 +25,7 @@ from typing import Any
 from kubegate.api import meta
 from kubegate.api.user import UserInfo
 from kubegate.authn.authenticator import AuthResult
-from kubegate.storage.memory import Store
+from kubegate.registry.objects import ObjectCache
 
 log = logging.getLogger("kubegate.authn.bootstrap")
 
@@ -97,7 +97,7 @@ def extra_groups(secret: dict[str, Any]) -> tuple[str, ...] | None:
 
 
 class BootstrapTokenAuthenticator:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: ObjectCache) -> None:
         self._store = store
 
     async def authenticate_token(self, token: str, *, audiences: tuple[str, ...]) -> AuthResult | None:

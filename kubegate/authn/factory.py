@@ -67,7 +67,7 @@ def build_token_authenticator(
     if config.token_auth_file is not None:
         tokens.append(AudienceAgnosticToken(audiences, TokenFileAuthenticator.from_file(config.token_auth_file)))
     # 2. ServiceAccount JWTs: legacy Secret-based tokens, then bound tokens (--service-account-issuer)
-    tokens.extend(serviceaccount.authenticators_from_config(config, pki=pki, store=rest.store))
+    tokens.extend(serviceaccount.authenticators_from_config(config, pki=pki, store=rest.store, touch=rest.touch))
     # 3. bootstrap tokens (--enable-bootstrap-token-auth)
     if config.enable_bootstrap_token_auth:
         tokens.append(AudienceAgnosticToken(audiences, BootstrapTokenAuthenticator(rest.store)))

@@ -1,22 +1,20 @@
 """How the in-process controllers read and write, as kube-controller-manager's client would.
 
-The controllers that fill a cluster with default objects (ServiceAccounts, the root CA
-ConfigMap, token Secrets) run synchronously from store events, so the object a client expects
-is there by the time its own request returns. They share three habits, kept here:
+Controllers read from the informers' cache and write through the generic REST store, after the
+write that triggered them has been answered, as on a real cluster. They share three habits:
 
 - writes go through the generic REST store, with managedFields recorded under the
   `kube-controller-manager` manager, as a real cluster shows them;
 - nothing is created in a namespace that is missing or terminating (the real controllers check
   the phase, and the API refuses them anyway), so the namespace controller's purge terminates;
-- a failing controller logs and carries on: an exception must never escape into the write
-  that triggered it.
+- a write that lost a race (404, 409) is not an error: the next event brings the newer state
+  and the controller looks again.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kubegate.api import errors
@@ -25,35 +23,19 @@ from kubegate.registry.catalog import Catalog
 from kubegate.registry.fieldmanagers import FieldManagers
 from kubegate.registry.rest import NAMESPACES, GenericStore
 from kubegate.registry.spec import ResourceSpec
-from kubegate.storage.memory import Event, Store, Stored
+from kubegate.registry.objects import ObjectCache, Stored
 
 log = logging.getLogger("kubegate.controllers")
 
 MANAGER = "kube-controller-manager"
 
 
-def namespace_active(store: Store, namespace: str) -> bool:
+def namespace_active(store: ObjectCache, namespace: str) -> bool:
     """True if the namespace exists and is not being deleted (phase Active)."""
     stored = store.get(NAMESPACES, ("", namespace))
     if stored is None or stored.obj["metadata"].get("deletionTimestamp"):
         return False
     return bool((stored.obj.get("status") or {}).get("phase", "Active") == "Active")
-
-
-def guarded(name: str) -> Callable[[Callable[[Any, Event], None]], Callable[[Any, Event], None]]:
-    """Wrap a store listener so its failures are logged instead of failing the triggering write."""
-
-    def wrap(listener: Callable[[Any, Event], None]) -> Callable[[Any, Event], None]:
-        @functools.wraps(listener)
-        def run(self: Any, event: Event) -> None:
-            try:
-                listener(self, event)
-            except Exception:  # a controller must keep going; the next event retries
-                log.exception("%s: handling %s %s %s failed", name, event.type, event.resource, event.key)
-
-        return run
-
-    return wrap
 
 
 class ControllerClient:
@@ -78,24 +60,24 @@ class ControllerClient:
         fields = self._field_managers.for_resource(spec)
         return lambda live, new: fields.update(live, new, MANAGER)
 
-    def create(self, spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> Stored | None:
+    async def create(self, spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> Stored | None:
         """Create `obj`; None if it already exists or its namespace cannot take new content."""
         if spec.namespaced and not namespace_active(self.store, namespace):
             return None
         try:
             body = {"apiVersion": spec.api_version, "kind": spec.kind, **obj}
-            return self.rest.create(spec, namespace, body, track=self._track(spec))
+            return await self.rest.create(spec, namespace, body, track=self._track(spec))
         except errors.StatusError as error:
             if error.code in (403, 404, 409):  # terminating namespace, gone namespace, raced
                 return None
             raise
 
-    def update(self, spec: ResourceSpec, current: Stored, obj: dict[str, Any]) -> Stored | None:
+    async def update(self, spec: ResourceSpec, current: Stored, obj: dict[str, Any]) -> Stored | None:
         """Replace `current` with `obj`; None if the object changed or went away meanwhile."""
         metadata = current.obj["metadata"]
         body = {**obj, "metadata": {**obj["metadata"], "resourceVersion": metadata["resourceVersion"]}}
         try:
-            stored, _ = self.rest.update(
+            stored, _ = await self.rest.update(
                 spec, metadata.get("namespace", ""), metadata["name"], body, track=self._track(spec)
             )
         except errors.StatusError as error:
@@ -104,10 +86,33 @@ class ControllerClient:
             raise
         return stored
 
-    def delete(self, spec: ResourceSpec, namespace: str, name: str, *, uid: str = "") -> None:
+    async def change(
+        self, spec: ResourceSpec, namespace: str, name: str,
+        change: Callable[[dict[str, Any]], Awaitable[dict[str, Any]] | dict[str, Any]],
+    ) -> Stored | None:
+        """Apply `change` to the live object inside a guaranteed update (retried on races).
+
+        None if the object is gone; `change` returning its input unchanged writes nothing.
+        """
+
+        async def updated(live: dict[str, Any] | None) -> dict[str, Any]:
+            if live is None:
+                raise errors.not_found(spec.plural, name, group=spec.group)
+            result = change(live)
+            return await result if isinstance(result, Awaitable) else result  # type: ignore[return-value]
+
+        try:
+            stored, _ = await self.rest.update(spec, namespace, name, updated, track=self._track(spec))
+        except errors.StatusError as error:
+            if error.code == 404:
+                return None
+            raise
+        return stored
+
+    async def delete(self, spec: ResourceSpec, namespace: str, name: str, *, uid: str = "") -> None:
         """Delete an object, only the one with `uid` when given; a missing one is fine."""
         try:
-            self.rest.delete(spec, namespace, name, DeleteOptions(precondition_uid=uid, propagation_policy="Background"))
+            await self.rest.delete(spec, namespace, name, DeleteOptions(precondition_uid=uid, propagation_policy="Background"))
         except errors.StatusError as error:
             if error.code not in (404, 409):  # gone already, or another object took the name
                 raise

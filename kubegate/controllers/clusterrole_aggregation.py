@@ -1,76 +1,63 @@
 """The ClusterRole aggregation controller: a role with an aggregationRule gets the union of the
 rules of the ClusterRoles its selectors match, kept current as those roles come, go and change.
 
-kube-controller-manager runs it; kubegate runs it synchronously from store events, so the
-moment a labelled role is written (or the server has seeded its default policy) the aggregated
-roles already read right. Rules are gathered selector by selector, roles by name within each,
-without repeats, and written only when they differ, as the real controller does.
+kube-controller-manager runs it; so does kubegate, as an informer controller keyed by the names
+of aggregated roles: a role that changes is looked at itself, and so is every role whose
+selectors match its labels before or after the change. Rules are gathered selector by selector,
+roles by name within each, without repeats, and written only when they differ, as the real
+controller does. Roles that select each other settle like the real ones: each write is an event
+that makes the others look again, until none changes.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from kubegate.api import errors
 from kubegate.api.labels import LabelSelector, selector_from_label_selector_object
 from kubegate.authz.rbac.rules import PolicyRule
+from kubegate.controllers.informer import Controller, Informers
 from kubegate.registry.catalog import Catalog
+from kubegate.registry.objects import Event, Stored
 from kubegate.registry.rest import GenericStore
-from kubegate.storage.memory import Event, Stored
 
 log = logging.getLogger("kubegate.controllers.clusterrole_aggregation")
 
 CLUSTER_ROLES = ("rbac.authorization.k8s.io", "clusterroles")
-#: how deep aggregated roles may feed each other (admin <- edit <- view is 3) before we stop
-MAX_DEPTH = 16
 
 
-class ClusterRoleAggregationController:
-    def __init__(self, rest: GenericStore, catalog: Catalog) -> None:
+class ClusterRoleAggregationController(Controller):
+    """Keys are names of ClusterRoles (those with an aggregationRule do something)."""
+
+    name = "clusterrole-aggregation"
+
+    def __init__(self, informers: Informers, rest: GenericStore, catalog: Catalog) -> None:
+        super().__init__(informers)
         spec = catalog.lookup("rbac.authorization.k8s.io", "v1", "clusterroles")
         assert spec is not None
         self._spec = spec
         self._rest = rest
-        self._depth = 0
-        rest.store.add_listener(self._observe)
-        for stored in list(rest.store.scan(CLUSTER_ROLES)):
-            self._sync(stored.obj["metadata"]["name"])
+        self.watch(CLUSTER_ROLES, self._role_changed)
 
-    def _observe(self, event: Event) -> None:
-        if event.resource != CLUSTER_ROLES:
-            return
+    def _role_changed(self, event: Event) -> Iterable[str]:
         changed = [event.stored.obj]
         if event.previous is not None:
             changed.append(event.previous.obj)
-        for stored in list(self._rest.store.scan(CLUSTER_ROLES)):
+        keys = []
+        for stored in self.informers.list(CLUSTER_ROLES):
             name = stored.obj["metadata"]["name"]
-            selectors = _selectors(stored)
-            if name == event.key[1] or any(
-                s.matches(_labels(obj)) for s in selectors for obj in changed
-            ):
-                self._sync(name)
+            if name == event.key[1] or any(s.matches(_labels(obj)) for s in _selectors(stored) for obj in changed):
+                keys.append(name)
+        return keys
 
-    def _sync(self, name: str) -> None:
-        if self._depth >= MAX_DEPTH:
-            log.warning(
-                "aggregation of ClusterRole %s stopped: aggregated roles select each other",
-                name,
-            )
-            return
-        self._depth += 1
-        try:
-            self._aggregate(name)
-        except (
-            errors.StatusError
-        ) as error:  # the role changed or went away meanwhile: next event retries
-            log.warning("aggregating ClusterRole %s failed: %s", name, error.message)
-        finally:
-            self._depth -= 1
+    def initial_keys(self) -> Iterable[str]:
+        return [stored.obj["metadata"]["name"] for stored in self.informers.list(CLUSTER_ROLES)]
 
-    def _aggregate(self, name: str) -> None:
-        stored = self._rest.store.get(CLUSTER_ROLES, ("", name))
+    async def reconcile(self, name: str) -> None:
+        stored = self.cache.get(CLUSTER_ROLES, ("", name))
         if stored is None:
             return
         selectors = _selectors(stored)
@@ -79,11 +66,7 @@ class ClusterRoleAggregationController:
         rules: list[dict[str, Any]] = []
         for selector in selectors:
             matched = sorted(
-                (
-                    s
-                    for s in self._rest.store.scan(CLUSTER_ROLES)
-                    if selector.matches(_labels(s.obj))
-                ),
+                (s for s in self.informers.list(CLUSTER_ROLES) if selector.matches(_labels(s.obj))),
                 key=lambda s: str(s.obj["metadata"]["name"]),
             )
             for role in matched:
@@ -95,9 +78,20 @@ class ClusterRoleAggregationController:
                         rules.append(rule)
         if stored.obj.get("rules") == rules:
             return
-        obj = copy.deepcopy(stored.obj)
-        obj["rules"] = rules
-        self._rest.update(self._spec, "", name, obj)
+        uid = stored.obj["metadata"].get("uid")
+
+        async def aggregated(live: dict[str, Any] | None) -> dict[str, Any]:
+            if live is None or live["metadata"].get("uid") != uid:
+                raise errors.not_found(self._spec.plural, name, group=self._spec.group)
+            obj = copy.deepcopy(live)
+            obj["rules"] = rules
+            return obj
+
+        try:  # computed on the live role, so a concurrent change of it is kept
+            await self._rest.update(self._spec, "", name, aggregated)
+        except errors.StatusError as error:
+            if error.code not in (404, 409):  # gone meanwhile: nothing to aggregate into
+                raise
 
 
 def _labels(obj: dict[str, Any]) -> dict[str, str]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from kubegate.authn.serviceaccount.issuer import TokenIssuer
 from kubegate.config import ServerConfig
 from kubegate.controllers.client import ControllerClient
+from kubegate.controllers.informer import Informers
+from kubegate.controllers.manager import ControllerManager
 from kubegate.controllers.root_ca_publisher import RootCAPublisher, cluster_root_ca
 from kubegate.controllers.serviceaccount_tokens import TokensController
 from kubegate.controllers.serviceaccounts import ServiceAccountsController
@@ -21,6 +23,8 @@ from kubegate.registry.rest import GenericStore
 
 
 def start(
+    manager: ControllerManager,
+    informers: Informers,
     rest: GenericStore,
     catalog: Catalog,
     *,
@@ -28,14 +32,14 @@ def start(
     pki: PkiFiles | None,
     field_managers: FieldManagers | None = None,
 ) -> None:
+    """Add the credential controllers to `manager` (which starts them when this process leads)."""
     client = ControllerClient(rest, catalog, field_managers=field_managers)
     root_ca = cluster_root_ca(config, pki=pki)
-    # tokens first: with legacy Secrets on, the default accounts created next get theirs at once
     issuer = TokenIssuer.from_config(config, pki=pki)
     if issuer is not None:
-        TokensController(
-            client, issuer=issuer, root_ca=root_ca, legacy_secrets=config.legacy_service_account_token_secrets
-        )
-    ServiceAccountsController(client)
+        manager.add(TokensController(
+            informers, client, issuer=issuer, root_ca=root_ca, legacy_secrets=config.legacy_service_account_token_secrets,
+        ))
+    manager.add(ServiceAccountsController(informers, client))
     if root_ca:
-        RootCAPublisher(client, root_ca=root_ca)
+        manager.add(RootCAPublisher(informers, client, root_ca=root_ca))

@@ -1,7 +1,8 @@
 """The garbage collector: kube-controller-manager's, running inside kubegate.
 
-It watches every write (a store listener), keeps the owner-uid -> dependents index
-(`gc_graph`), and works through two queues, as the real one does:
+It follows every change in the watch cache (an informer on every resource), keeps the
+owner-uid -> dependents index (`gc_graph`) current from those events, and works through two
+kinds of work-queue keys, as the real one does:
 
 - *attempt to delete*: an object whose references may have gone stale (it was just given an
   owner, or an owner of it disappeared, or an owner began a foreground deletion). It is
@@ -11,138 +12,141 @@ It watches every write (a store listener), keeps the owner-uid -> dependents ind
 - *attempt to orphan*: an owner deleted with the `orphan` finalizer. Every dependent loses its
   reference to it, then the finalizer is removed, so it goes.
 
-Owners are looked up in the store by the reference's kind and name (in the dependent's own
+Owners are looked up in the cache by the reference's kind and name (in the dependent's own
 namespace for namespaced kinds; by name alone for cluster-scoped ones), and count only when the
-uid matches. Work is scheduled on events with `call_soon`, never polled; the collector's own
-writes go through the generic REST store and so feed it (and every watcher) new events.
+uid matches. The graph follows events whether or not this process leads; keys are reconciled
+only while it does. The collector's own writes go through the generic REST store (reference
+and finalizer removals inside a guaranteed update, so a concurrent change is kept, not lost)
+and so feed it (and every watcher) new events.
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kubegate.api import errors
 from kubegate.api.deleteoptions import FINALIZER_FOREGROUND, FINALIZER_ORPHAN, DeleteOptions
 from kubegate.controllers import gc_decisions
 from kubegate.controllers.gc_graph import DependencyGraph, ObjectRef, OwnerRef
+from kubegate.controllers.informer import Controller, Informers
 from kubegate.registry.catalog import Catalog
+from kubegate.registry.objects import DELETED, Event, ObjectKey, ResourceKey, Stored
 from kubegate.registry.rest import GenericStore
 from kubegate.registry.spec import ResourceSpec
-from kubegate.storage.memory import DELETED, Event, ResourceKey, Stored
 
 log = logging.getLogger("kubegate.controllers.garbage_collector")
 
-#: Items handled in one turn of the event loop before the collector lets others run.
-BATCH = 1000
+ATTEMPT_TO_DELETE = "attempt-to-delete"
+ATTEMPT_TO_ORPHAN = "attempt-to-orphan"
+#: a work-queue key: which attempt, on which object
+Key = tuple[str, ObjectRef]
 
 
-class GarbageCollector:
-    def __init__(self, rest: GenericStore, catalog: Catalog) -> None:
+class GarbageCollector(Controller):
+    """Keys are (ATTEMPT_TO_DELETE or ATTEMPT_TO_ORPHAN, object)."""
+
+    name = "garbage-collector"
+
+    def __init__(self, informers: Informers, rest: GenericStore, catalog: Catalog) -> None:
+        super().__init__(informers)
         self._rest = rest
-        self._store = rest.store
         self._catalog = catalog
         self.graph = DependencyGraph()
-        self._to_delete: dict[str, ObjectRef] = {}
-        self._to_orphan: dict[str, ObjectRef] = {}
-        self._scheduled = False
-        self._sync()
-        self._store.add_listener(self._observe)
+        for resource, key, stored in self._everything():  # the informers' initial list
+            self._observe_object(resource, key, stored, None)
+        informers.on(None, self._observe)
 
     # observing ---------------------------------------------------------------------------
 
-    def _sync(self) -> None:
-        """The informers' initial list: everything stored before the collector started."""
+    def _everything(self) -> Iterable[tuple[ResourceKey, ObjectKey, Stored]]:
+        """Every object the cache holds of a served resource."""
         seen: set[ResourceKey] = set()
         for spec in list(self._catalog):
             resource = (spec.group, spec.plural)
             if resource in seen:
                 continue
             seen.add(resource)
-            for stored in list(self._store.scan(resource)):
+            for stored in list(self.informers.list(resource)):
                 metadata = stored.obj.get("metadata") or {}
-                self._observe_object(resource, (str(metadata.get("namespace") or ""), str(metadata.get("name"))), stored, None)
+                yield resource, (str(metadata.get("namespace") or ""), str(metadata.get("name"))), stored
+
+    def initial_keys(self) -> Iterable[Key]:
+        """Everything the real collector's initial list leads to: each object as if just added."""
+        keys: dict[Key, None] = {}
+        for resource, key, stored in self._everything():
+            for item in self._observe_object(resource, key, stored, None, initial=True):
+                keys[item] = None
+        return list(keys)
 
     def _observe(self, event: Event) -> None:
         try:
             if event.type == DELETED:
-                self._observe_deletion(event)
+                keys = self._observe_deletion(event)
             else:
-                self._observe_object(event.resource, event.key, event.stored, event.previous)
-        except Exception:  # a listener must never fail the write that triggered it
+                keys = self._observe_object(event.resource, event.key, event.stored, event.previous)
+        except Exception:  # a broken event must not stop the graph
             log.exception("garbage collector: observing %s %s %s failed", event.type, event.resource, event.key)
+            return
+        if self.running:  # not leading: `initial_keys` covers it at start
+            for key in keys:
+                self.queue.add(key)
 
-    def _observe_object(self, resource: ResourceKey, key: tuple[str, str], stored: Stored, previous: Stored | None) -> None:
+    def _observe_object(
+        self, resource: ResourceKey, key: ObjectKey, stored: Stored, previous: Stored | None, *, initial: bool = False
+    ) -> list[Key]:
+        """Record the object in the graph; returns the work its change calls for."""
         metadata = stored.obj.get("metadata") or {}
         uid = metadata.get("uid")
         if not isinstance(uid, str) or not uid:
-            return
+            return []
         ref = ObjectRef(resource, key[0], key[1], uid)
-        changes = self.graph.observe(ref, OwnerRef.parse_all(metadata.get("ownerReferences")))
+        owners = OwnerRef.parse_all(metadata.get("ownerReferences"))
+        changes = self.graph.observe(ref, owners)
+        keys: list[Key] = []
         for owner in changes.unblocked:
-            self._enqueue_waiting_owner(owner, ref)
-        if changes.added:
-            self._enqueue_delete(ref)  # every new reference must name a live owner
+            keys.extend(self._waiting_owner(owner, ref))
+        if changes.added or (initial and owners):
+            keys.append((ATTEMPT_TO_DELETE, ref))  # every new reference must name a live owner
         old = (previous.obj.get("metadata") or {}) if previous is not None else {}
         if _starts_deletion_with(old, metadata, FINALIZER_ORPHAN):
-            self._to_orphan[uid] = ref
-            self._schedule()
+            keys.append((ATTEMPT_TO_ORPHAN, ref))
         elif _starts_deletion_with(old, metadata, FINALIZER_FOREGROUND):
-            for dependent in self.graph.dependents_of(uid):
-                self._enqueue_delete(dependent)
-            self._enqueue_delete(ref)
+            keys.extend((ATTEMPT_TO_DELETE, dependent) for dependent in self.graph.dependents_of(uid))
+            keys.append((ATTEMPT_TO_DELETE, ref))
+        return keys
 
-    def _observe_deletion(self, event: Event) -> None:
+    def _observe_deletion(self, event: Event) -> list[Key]:
         uid = (event.stored.obj.get("metadata") or {}).get("uid")
         if not isinstance(uid, str):
-            return
+            return []
         ref = ObjectRef(event.resource, event.key[0], event.key[1], uid)
+        keys: list[Key] = []
         for owner in self.graph.forget(uid):
-            self._enqueue_waiting_owner(owner, ref)
-        for dependent in self.graph.dependents_of(uid):
-            self._enqueue_delete(dependent)
+            keys.extend(self._waiting_owner(owner, ref))
+        keys.extend((ATTEMPT_TO_DELETE, dependent) for dependent in self.graph.dependents_of(uid))
+        return keys
 
-    def _enqueue_delete(self, ref: ObjectRef) -> None:
-        self._to_delete[ref.uid] = ref
-        self._schedule()
-
-    def _enqueue_waiting_owner(self, owner: OwnerRef, dependent: ObjectRef) -> None:
+    def _waiting_owner(self, owner: OwnerRef, dependent: ObjectRef) -> list[Key]:
         """An owner in foreground deletion may be free to go: one of its dependents left it."""
         ref = self._owner_ref(owner, dependent)
         stored = self._live(ref) if ref is not None else None
         if ref is not None and stored is not None and _deleting_dependents(stored.obj["metadata"]):
-            self._enqueue_delete(ref)
-
-    def _schedule(self) -> None:
-        if not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._run)
+            return [(ATTEMPT_TO_DELETE, ref)]
+        return []
 
     # working -----------------------------------------------------------------------------
 
-    def _run(self) -> None:
-        self._scheduled = False
-        for _ in range(BATCH):
-            if self._to_orphan:
-                ref = self._to_orphan.pop(next(iter(self._to_orphan)))
-                self._guarded(self._orphan_dependents, ref)
-            elif self._to_delete:
-                ref = self._to_delete.pop(next(iter(self._to_delete)))
-                self._guarded(self._attempt_to_delete, ref)
-            else:
-                return
-        self._schedule()  # more left: let other callbacks run first
+    async def reconcile(self, key: Key) -> None:
+        attempt, ref = key
+        if attempt == ATTEMPT_TO_ORPHAN:
+            await self._orphan_dependents(ref)
+        else:
+            await self._attempt_to_delete(ref)
 
-    def _guarded(self, work: Callable[[ObjectRef], None], ref: ObjectRef) -> None:
-        try:
-            work(ref)
-        except Exception:  # a controller keeps going; the next event about it retries
-            log.exception("garbage collector: %s of %s failed", work.__name__, ref)
-
-    def _attempt_to_delete(self, ref: ObjectRef) -> None:
+    async def _attempt_to_delete(self, ref: ObjectRef) -> None:
         stored = self._live(ref)
         if stored is None:
             return
@@ -150,7 +154,7 @@ class GarbageCollector:
         if metadata.get("deletionTimestamp"):
             # Being deleted is a one-way trip; only a foreground owner still needs the collector.
             if _deleting_dependents(metadata):
-                self._process_deleting_dependents(ref)
+                await self._process_deleting_dependents(ref)
             return
         owners = OwnerRef.parse_all(metadata.get("ownerReferences"))
         if not owners:
@@ -163,23 +167,23 @@ class GarbageCollector:
             a_dependent_waits_too=any(self._is_deleting_dependents(d) for d in dependents),
         )
         if decision.action == gc_decisions.REMOVE_REFERENCES:
-            self._update_references(ref, lambda refs: [r for r in refs if _uid(r) not in decision.remove])
+            await self._update_references(ref, lambda refs: [r for r in refs if _uid(r) not in decision.remove])
         elif decision.action == gc_decisions.DELETE:
             if decision.unblock:
-                self._update_references(ref, lambda refs: [{**r, "blockOwnerDeletion": False} for r in refs])
+                await self._update_references(ref, lambda refs: [{**r, "blockOwnerDeletion": False} for r in refs])
             log.debug("garbage collector: deleting %s (%s)", ref, decision.policy)
-            self._delete(ref, decision.policy)
+            await self._delete(ref, decision.policy)
 
-    def _process_deleting_dependents(self, owner: ObjectRef) -> None:
+    async def _process_deleting_dependents(self, owner: ObjectRef) -> None:
         blocking = self.graph.blocking_dependents(owner.uid)
         if not blocking:
-            self._remove_finalizer(owner, FINALIZER_FOREGROUND)
+            await self._remove_finalizer(owner, FINALIZER_FOREGROUND)
             return
         for dependent in blocking:
             if not self._is_deleting_dependents(dependent):
-                self._enqueue_delete(dependent)
+                self.queue.add((ATTEMPT_TO_DELETE, dependent))
 
-    def _orphan_dependents(self, owner: ObjectRef) -> None:
+    async def _orphan_dependents(self, owner: ObjectRef) -> None:
         stored = self._live(owner)
         if stored is None:
             return
@@ -187,14 +191,14 @@ class GarbageCollector:
         if not metadata.get("deletionTimestamp") or FINALIZER_ORPHAN not in (metadata.get("finalizers") or ()):
             return
         for dependent in self.graph.dependents_of(owner.uid):
-            self._update_references(dependent, lambda refs: [r for r in refs if _uid(r) != owner.uid])
-        self._remove_finalizer(owner, FINALIZER_ORPHAN)
+            await self._update_references(dependent, lambda refs: [r for r in refs if _uid(r) != owner.uid])
+        await self._remove_finalizer(owner, FINALIZER_ORPHAN)
 
     # reading -----------------------------------------------------------------------------
 
     def _live(self, ref: ObjectRef) -> Stored | None:
-        """The stored object if it is still the one `ref` means (same uid)."""
-        stored = self._store.get(ref.resource, (ref.namespace, ref.name))
+        """The cached object if it is still the one `ref` means (same uid)."""
+        stored = self.cache.get(ref.resource, (ref.namespace, ref.name))
         if stored is None or (stored.obj.get("metadata") or {}).get("uid") != ref.uid:
             return None
         return stored
@@ -218,7 +222,7 @@ class GarbageCollector:
         if spec is None or (spec.namespaced and not dependent.namespace):
             return gc_decisions.UNKNOWN  # an unserved kind, or a namespaced owner of a cluster-scoped object
         namespace = dependent.namespace if spec.namespaced else ""
-        stored = self._store.get((spec.group, spec.plural), (namespace, owner.name))
+        stored = self.cache.get((spec.group, spec.plural), (namespace, owner.name))
         return gc_decisions.classify(stored.obj["metadata"] if stored is not None else None, owner)
 
     def _spec_of(self, ref: ObjectRef, obj: dict[str, Any]) -> ResourceSpec | None:
@@ -231,7 +235,7 @@ class GarbageCollector:
 
     # writing -----------------------------------------------------------------------------
 
-    def _update_references(self, ref: ObjectRef, change: Callable[[list[Any]], list[Any]]) -> None:
+    async def _update_references(self, ref: ObjectRef, change: Callable[[list[Any]], list[Any]]) -> None:
         def apply(metadata: dict[str, Any]) -> None:
             references = change(list(metadata.get("ownerReferences") or []))
             if references:
@@ -239,9 +243,9 @@ class GarbageCollector:
             else:
                 metadata.pop("ownerReferences", None)
 
-        self._update_metadata(ref, apply)
+        await self._update_metadata(ref, apply)
 
-    def _remove_finalizer(self, ref: ObjectRef, finalizer: str) -> None:
+    async def _remove_finalizer(self, ref: ObjectRef, finalizer: str) -> None:
         def apply(metadata: dict[str, Any]) -> None:
             left = [f for f in metadata.get("finalizers") or [] if f != finalizer]
             if left:
@@ -249,9 +253,10 @@ class GarbageCollector:
             else:
                 metadata.pop("finalizers", None)
 
-        self._update_metadata(ref, apply)
+        await self._update_metadata(ref, apply)
 
-    def _update_metadata(self, ref: ObjectRef, apply: Callable[[dict[str, Any]], None]) -> None:
+    async def _update_metadata(self, ref: ObjectRef, apply: Callable[[dict[str, Any]], None]) -> None:
+        """Change the live object's metadata, inside a guaranteed update (so it is re-done on races)."""
         stored = self._live(ref)
         spec = self._spec_of(ref, stored.obj) if stored is not None else None
         if stored is None or spec is None:
@@ -260,19 +265,29 @@ class GarbageCollector:
         apply(obj["metadata"])
         if obj == stored.obj:
             return
-        try:  # carries the live resourceVersion: a concurrent change makes this a 409, then a new event
-            self._rest.update(spec, ref.namespace, ref.name, obj)
+
+        async def changed(live: dict[str, Any] | None) -> dict[str, Any]:
+            if live is None or (live.get("metadata") or {}).get("uid") != ref.uid:
+                raise errors.not_found(spec.plural, ref.name, group=spec.group)  # gone, or another object
+            new = copy.deepcopy(live)
+            apply(new["metadata"])
+            return new
+
+        try:
+            await self._rest.update(spec, ref.namespace, ref.name, changed)
         except errors.StatusError as error:
             if error.code not in (404, 409):
                 raise
 
-    def _delete(self, ref: ObjectRef, policy: str) -> None:
+    async def _delete(self, ref: ObjectRef, policy: str) -> None:
         stored = self._live(ref)
         spec = self._spec_of(ref, stored.obj) if stored is not None else None
         if spec is None:
             return
         try:
-            self._rest.delete(spec, ref.namespace, ref.name, DeleteOptions(propagation_policy=policy, precondition_uid=ref.uid))
+            await self._rest.delete(
+                spec, ref.namespace, ref.name, DeleteOptions(propagation_policy=policy, precondition_uid=ref.uid)
+            )
         except errors.StatusError as error:
             if error.code not in (404, 409):  # gone already, or a new object took the name
                 raise

@@ -1,8 +1,8 @@
 """The garbage collector's dependency graph: which objects name which owners.
 
 kube-controller-manager's GraphBuilder keeps a node per object with its owners and dependents.
-kubegate's collector reads owners straight from the store (there is no informer lag to hide),
-so it only needs the other direction: for every owner uid, the objects whose ownerReferences
+kubegate's collector reads owners straight from the watch cache that feeds the graph (both see
+the same changes in the same order), so it only needs the other direction: for every owner uid, the objects whose ownerReferences
 name it, and for every such object the references it had, so a change can be diffed into
 references added, removed, or no longer blocking their owner's deletion.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kubegate.storage.memory import ResourceKey
+from kubegate.registry.objects import ResourceKey
 
 
 @dataclass(frozen=True, slots=True)

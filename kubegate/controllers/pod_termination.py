@@ -8,115 +8,112 @@ kubelets, so this controller takes that last step when the grace period expires,
 container stopped exactly on time. A second delete with a shorter grace period moves the moment
 earlier; `--grace-period=0 --force` needs nobody, the API server removes the pod at once.
 
-Timers come from the event loop (`call_later`); both the scheduling function and the clock can
-be injected, so tests can drive the expiry without waiting.
+Keys are a pod's (namespace, name). The wait is the work queue's: a pod whose grace period has
+not run out yet comes back with `queue.add_after` when it will have. Both that function and the
+clock can be injected, so tests can drive the expiry without waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
 
 from kubegate.api import errors
 from kubegate.api.deleteoptions import DeleteOptions
+from kubegate.controllers.informer import Controller, Informers
 from kubegate.registry.catalog import Catalog
+from kubegate.registry.objects import DELETED, Event, ObjectKey
 from kubegate.registry.rest import GenericStore
-from kubegate.storage.memory import DELETED, Event
-
-log = logging.getLogger("kubegate.controllers.pod_termination")
 
 PODS = ("", "pods")
 
-
-class Cancellable(Protocol):
-    def cancel(self) -> None: ...
-
-
-#: (delay in seconds, callback) -> a handle that can be cancelled, like loop.call_later.
-CallLater = Callable[[float, Callable[[], None]], Cancellable]
+#: (key, delay in seconds) -> None: reconcile the key again after the delay, like queue.add_after.
+AddAfter = Callable[[ObjectKey, float], None]
 
 
 @dataclass
 class _Timer:
+    uid: str
     started: float
     deadline: float
-    handle: Cancellable
 
 
-class PodTerminationController:
+class PodTerminationController(Controller):
+    """Keys are (namespace, name) of pods."""
+
+    name = "pod-termination"
+
     def __init__(
         self,
+        informers: Informers,
         rest: GenericStore,
         catalog: Catalog,
         *,
-        call_later: CallLater | None = None,
+        add_after: AddAfter | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
+        super().__init__(informers)
         spec = catalog.lookup("", "v1", "pods")
         if spec is None:
             raise LookupError("pods are not served")
         self._spec = spec
         self._rest = rest
-        self._call_later = call_later or _loop_call_later
+        self._add_after = add_after or (lambda key, delay: self.queue.add_after(key, delay))
         self._clock = clock or (lambda: asyncio.get_running_loop().time())
-        self._timers: dict[str, _Timer] = {}  # pod uid -> its pending removal
-        for stored in list(rest.store.scan(PODS)):
-            self._track(stored.obj)
-        rest.store.add_listener(self._observe)
+        self._timers: dict[ObjectKey, _Timer] = {}  # pod -> its pending removal
+        self.watch(PODS, self._pod_changed)
 
     @property
     def pending(self) -> int:
         """How many pods wait for their grace period to end."""
         return len(self._timers)
 
-    def _observe(self, event: Event) -> None:
-        if event.resource != PODS:
-            return
-        try:
-            if event.type == DELETED:
-                timer = self._timers.pop(str(event.stored.obj["metadata"].get("uid")), None)
-                if timer is not None:
-                    timer.handle.cancel()
-            else:
-                self._track(event.stored.obj)
-        except Exception:  # a listener must never fail the write that triggered it
-            log.exception("pod termination: observing %s %s failed", event.type, event.key)
+    def _pod_changed(self, event: Event) -> Iterable[ObjectKey]:
+        if event.type == DELETED:
+            return (event.key,) if event.key in self._timers else ()
+        return (event.key,) if _terminating(event.stored.obj) else ()
 
-    def _track(self, pod: dict[str, object]) -> None:
-        metadata = pod.get("metadata")
+    def initial_keys(self) -> Iterable[ObjectKey]:
+        terminating = [
+            (str(stored.obj["metadata"].get("namespace", "")), str(stored.obj["metadata"]["name"]))
+            for stored in self.informers.list(PODS)
+            if _terminating(stored.obj)
+        ]
+        return list(dict.fromkeys([*terminating, *self._timers]))  # and forget the pods gone meanwhile
+
+    async def reconcile(self, key: ObjectKey) -> None:
+        stored = self.cache.get(PODS, key)
+        metadata = stored.obj.get("metadata") if stored is not None else None
         if not isinstance(metadata, dict) or not metadata.get("deletionTimestamp"):
+            self._timers.pop(key, None)  # gone (or never deleted): nothing to wait for
             return
         grace = metadata.get("deletionGracePeriodSeconds")
         if not isinstance(grace, int) or grace <= 0:
-            return  # grace 0: the API server itself removes it (or its finalizers hold it)
+            self._timers.pop(key, None)  # grace 0: the API server itself removes it (or its finalizers hold it)
+            return
         uid = str(metadata.get("uid"))
         now = self._clock()
-        timer = self._timers.get(uid)
-        # The deadline counts from when the deletion began, as deletionTimestamp does: a shorter
-        # grace period given later moves it back (never into the past), a longer one is ignored.
-        started = timer.started if timer is not None else now
-        deadline = max(started + grace, now)
-        if timer is not None:
-            if deadline >= timer.deadline:
-                return
-            timer.handle.cancel()
-        namespace, name = str(metadata.get("namespace", "")), str(metadata.get("name", ""))
-        handle = self._call_later(deadline - now, lambda: self._expire(uid, namespace, name))
-        self._timers[uid] = _Timer(started, deadline, handle)
-
-    def _expire(self, uid: str, namespace: str, name: str) -> None:
-        self._timers.pop(uid, None)
+        timer = self._timers.get(key)
+        if timer is None or timer.uid != uid:
+            timer = self._timers[key] = _Timer(uid, now, now + grace)
+        else:
+            # The deadline counts from when the deletion began, as deletionTimestamp does: a shorter
+            # grace period given later moves it back (never into the past), a longer one is ignored.
+            timer.deadline = min(timer.deadline, max(timer.started + grace, now))
+        if now < timer.deadline:
+            self._add_after(key, timer.deadline - now)
+            return
+        namespace, name = key
         try:
-            self._rest.delete(self._spec, namespace, name, DeleteOptions(grace_period_seconds=0, precondition_uid=uid))
+            await self._rest.delete(self._spec, namespace, name, DeleteOptions(grace_period_seconds=0, precondition_uid=uid))
         except errors.StatusError as error:
             if error.code not in (404, 409):  # gone already, or another pod took the name
-                log.warning("pod termination: deleting %s/%s failed: %s", namespace, name, error)
-        except Exception:
-            log.exception("pod termination: deleting %s/%s failed", namespace, name)
+                raise
+        if self._timers.get(key) is timer:
+            del self._timers[key]
 
 
-def _loop_call_later(delay: float, callback: Callable[[], None]) -> Cancellable:
-    return asyncio.get_running_loop().call_later(delay, callback)
+def _terminating(pod: dict[str, object]) -> bool:
+    metadata = pod.get("metadata")
+    return isinstance(metadata, dict) and bool(metadata.get("deletionTimestamp"))

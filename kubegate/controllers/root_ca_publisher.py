@@ -11,13 +11,16 @@ reset to exactly the one key and the annotation to the real text, other metadata
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from kubegate.config import ServerConfig
-from kubegate.controllers.client import ControllerClient, guarded, namespace_active
+from kubegate.controllers.client import ControllerClient, namespace_active
+from kubegate.controllers.informer import Controller, Informers
 from kubegate.pki import PkiFiles
+from kubegate.registry.objects import DELETED, Event
 from kubegate.registry.rest import NAMESPACES
-from kubegate.storage.memory import DELETED, Event
 
 CONFIG_MAPS = ("", "configmaps")
 CONFIG_MAP_NAME = "kube-root-ca.crt"
@@ -45,39 +48,53 @@ def cluster_root_ca(config: ServerConfig, *, pki: PkiFiles | None) -> str:
         return ""
 
 
-class RootCAPublisher:
-    def __init__(self, client: ControllerClient, *, root_ca: str) -> None:
+class RootCAPublisher(Controller):
+    """Keys are namespace names."""
+
+    name = "root-ca-cert-publisher"
+
+    def __init__(self, informers: Informers, client: ControllerClient, *, root_ca: str) -> None:
+        super().__init__(informers)
         self._client = client
         self._spec = client.spec("configmaps")
         self._root_ca = root_ca
-        client.store.add_listener(self._observe)
-        for namespace in list(client.store.scan(NAMESPACES)):
-            self.sync(namespace.obj["metadata"]["name"])
+        self.watch(NAMESPACES, self._namespace_changed)
+        self.watch(CONFIG_MAPS, self._config_map_changed)
 
-    @guarded("root-ca-cert-publisher")
-    def _observe(self, event: Event) -> None:
-        if event.resource == NAMESPACES and event.type != DELETED:
-            self.sync(event.key[1])
-        elif event.resource == CONFIG_MAPS and event.key[1] == CONFIG_MAP_NAME:
-            self.sync(event.key[0])
+    def _namespace_changed(self, event: Event) -> Iterable[str]:
+        return () if event.type == DELETED else (event.key[1],)
 
-    def sync(self, namespace: str) -> None:
+    def _config_map_changed(self, event: Event) -> Iterable[str]:
+        return (event.key[0],) if event.key[1] == CONFIG_MAP_NAME else ()
+
+    def initial_keys(self) -> Iterable[str]:
+        return [stored.obj["metadata"]["name"] for stored in self.informers.list(NAMESPACES)]
+
+    async def reconcile(self, namespace: str) -> None:
         """Create or repair the namespace's `kube-root-ca.crt`."""
-        store = self._client.store
-        if not namespace_active(store, namespace):
+        if not namespace_active(self.cache, namespace):
             return
-        data = {CA_KEY: self._root_ca}
-        current = store.get(CONFIG_MAPS, (namespace, CONFIG_MAP_NAME))
+        current = self.cache.get(CONFIG_MAPS, (namespace, CONFIG_MAP_NAME))
         if current is None:
-            self._client.create(self._spec, namespace, {
+            await self._client.create(self._spec, namespace, {
                 "metadata": {"name": CONFIG_MAP_NAME, "annotations": {DESCRIPTION_ANNOTATION: DESCRIPTION}},
-                "data": data,
+                "data": {CA_KEY: self._root_ca},
             })
             return
-        annotations = current.obj["metadata"].get("annotations") or {}
-        if current.obj.get("data") == data and annotations.get(DESCRIPTION_ANNOTATION):
+        if self._intact(current.obj):
             return
-        obj = copy.deepcopy(current.obj)
-        obj["data"] = data
+        await self._client.change(self._spec, namespace, CONFIG_MAP_NAME, self._repaired)
+
+    def _intact(self, obj: dict[str, Any]) -> bool:
+        annotations = obj["metadata"].get("annotations") or {}
+        return obj.get("data") == {CA_KEY: self._root_ca} and bool(annotations.get(DESCRIPTION_ANNOTATION))
+
+    def _repaired(self, live: dict[str, Any]) -> dict[str, Any]:
+        """The live ConfigMap with its data and description put back, other metadata kept."""
+        if self._intact(live):
+            return live  # repaired meanwhile: nothing to write
+        obj = copy.deepcopy(live)
+        obj["data"] = {CA_KEY: self._root_ca}
+        annotations = live["metadata"].get("annotations") or {}
         obj["metadata"]["annotations"] = {**annotations, DESCRIPTION_ANNOTATION: DESCRIPTION}
-        self._client.update(self._spec, current, obj)
+        return obj

@@ -1,6 +1,8 @@
 """The token controller: Secrets of type `kubernetes.io/service-account-token` get their token.
 
-kube-controller-manager's `serviceaccount-token` controller, in kubegate's synchronous form:
+kube-controller-manager's `serviceaccount-token` controller. Its keys name a ServiceAccount or
+a token Secret together with the uid (and, for a Secret, the account it named) seen in the event,
+so a deletion is still handled once the object has left the cache:
 
 - a token Secret annotated `kubernetes.io/service-account.name` (and optionally `.uid`) whose
   ServiceAccount exists gets `data.token` (a legacy, non-expiring token naming the Secret),
@@ -20,13 +22,16 @@ from __future__ import annotations
 
 import base64
 import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from kubegate.api import meta
 from kubegate.authn.serviceaccount.claims import ObjectRef
 from kubegate.authn.serviceaccount.issuer import TokenIssuer
-from kubegate.controllers.client import ControllerClient, guarded, namespace_active
-from kubegate.storage.memory import DELETED, Event, Stored
+from kubegate.controllers.client import ControllerClient, namespace_active
+from kubegate.controllers.informer import Controller, Informers
+from kubegate.registry.objects import Event, Stored
 
 SERVICE_ACCOUNTS = ("", "serviceaccounts")
 SECRETS = ("", "secrets")
@@ -63,118 +68,165 @@ def is_token_for(secret: dict[str, Any], account: dict[str, Any]) -> bool:
     )
 
 
-class TokensController:
-    def __init__(self, client: ControllerClient, *, issuer: TokenIssuer, root_ca: str, legacy_secrets: bool) -> None:
+@dataclass(frozen=True, slots=True)
+class AccountKey:
+    """A ServiceAccount to look at: the one with this uid, or its tokens if it is gone."""
+
+    namespace: str
+    name: str
+    uid: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecretKey:
+    """A token Secret to look at, with the account it named when the event was seen."""
+
+    namespace: str
+    name: str
+    uid: str
+    account_name: str
+    account_uid: str
+
+
+class TokensController(Controller):
+    """Keys are `AccountKey`s and `SecretKey`s."""
+
+    name = "serviceaccount-token"
+
+    def __init__(
+        self, informers: Informers, client: ControllerClient, *, issuer: TokenIssuer, root_ca: str, legacy_secrets: bool
+    ) -> None:
+        super().__init__(informers)
         self._client = client
-        self._store = client.store
         self._accounts = client.spec("serviceaccounts")
         self._secrets = client.spec("secrets")
         self._issuer = issuer
         self._root_ca = _b64(root_ca) if root_ca else ""
         self._legacy = legacy_secrets
-        client.store.add_listener(self._observe)
-        for secret in list(self._store.scan(SECRETS)):
-            if is_token_secret(secret.obj):
-                self.sync_secret(secret.obj["metadata"]["namespace"], secret.obj["metadata"]["name"])
-        for account in list(self._store.scan(SERVICE_ACCOUNTS)):
-            self.sync_service_account(account.obj["metadata"]["namespace"], account.obj["metadata"]["name"])
+        self.watch(SERVICE_ACCOUNTS, lambda event: (_account_key(event.stored),))
+        self.watch(SECRETS, self._secret_changed)
 
-    @guarded("serviceaccount-token controller")
-    def _observe(self, event: Event) -> None:
-        namespace, name = event.key
-        if event.resource == SERVICE_ACCOUNTS:
-            if event.type == DELETED:
-                self.delete_tokens(event.stored.obj)
-            else:
-                self.sync_service_account(namespace, name)
-        elif event.resource == SECRETS and is_token_secret(event.stored.obj):
-            if event.type == DELETED:
-                self.remove_reference(event.stored.obj)
-            else:
-                self.sync_secret(namespace, name)
+    def _secret_changed(self, event: Event) -> Iterable[SecretKey]:
+        return (_secret_key(event.stored),) if is_token_secret(event.stored.obj) else ()
+
+    def initial_keys(self) -> Iterable[AccountKey | SecretKey]:
+        secrets = [_secret_key(s) for s in self.informers.list(SECRETS) if is_token_secret(s.obj)]
+        return [*secrets, *(_account_key(account) for account in self.informers.list(SERVICE_ACCOUNTS))]
+
+    async def reconcile(self, key: AccountKey | SecretKey) -> None:
+        if isinstance(key, AccountKey):
+            await self.sync_service_account(key)
+        else:
+            await self.sync_secret(key)
 
     # ServiceAccounts ---------------------------------------------------------------------
 
-    def sync_service_account(self, namespace: str, name: str) -> None:
-        """With legacy token Secrets on, make sure the account references one of its tokens."""
-        account = self._store.get(SERVICE_ACCOUNTS, (namespace, name))
-        if not self._legacy or account is None or self._referenced_token(account.obj) is not None:
+    async def sync_service_account(self, key: AccountKey) -> None:
+        """Delete the tokens of a gone account; with legacy token Secrets on, give a live one a token."""
+        account = self.cache.get(SERVICE_ACCOUNTS, (key.namespace, key.name))
+        if account is None or account.obj["metadata"].get("uid") != key.uid:
+            await self.delete_tokens(key)
             return
-        if not namespace_active(self._store, namespace):
+        if not self._legacy or self._referenced_token(account.obj) is not None:
             return
-        secret_name = meta.generate_name(f"{name}-token-")
-        ref = ObjectRef(name, account.obj["metadata"]["uid"])
-        created = self._client.create(self._secrets, namespace, {
+        if not namespace_active(self.cache, key.namespace):
+            return
+        secret_name = meta.generate_name(f"{key.name}-token-")
+        ref = ObjectRef(key.name, key.uid)
+        created = await self._client.create(self._secrets, key.namespace, {
             "metadata": {"name": secret_name, "annotations": {NAME_KEY: ref.name, UID_KEY: ref.uid}},
             "type": SECRET_TYPE,
-            "data": self._data(namespace, ref, secret_name),
+            "data": self._data(key.namespace, ref, secret_name),
         })
         if created is None:
             return
-        if not self._add_reference(namespace, name, ref.uid, secret_name):
+        if not await self._add_reference(key, secret_name):
             # the account changed or went away meanwhile: the token would be nobody's
-            self._client.delete(self._secrets, namespace, secret_name, uid=created.obj["metadata"]["uid"])
+            await self._client.delete(self._secrets, key.namespace, secret_name, uid=created.obj["metadata"]["uid"])
 
     def _referenced_token(self, account: dict[str, Any]) -> str | None:
         namespace = account["metadata"]["namespace"]
         for reference in account.get("secrets") or []:
             name = reference.get("name") if isinstance(reference, dict) else None
-            secret = self._store.get(SECRETS, (namespace, name)) if isinstance(name, str) else None
+            secret = self.cache.get(SECRETS, (namespace, name)) if isinstance(name, str) else None
             if secret is not None and is_token_for(secret.obj, account):
                 return name
         return None
 
-    def _add_reference(self, namespace: str, name: str, uid: str, secret_name: str) -> bool:
-        current = self._store.get(SERVICE_ACCOUNTS, (namespace, name))
-        if current is None or current.obj["metadata"].get("uid") != uid:
-            return False
-        if self._referenced_token(current.obj) is not None:
-            return False  # another token got there first
-        obj = copy.deepcopy(current.obj)
-        obj["secrets"] = [*(obj.get("secrets") or []), {"name": secret_name}]
-        return self._client.update(self._accounts, current, obj) is not None
+    async def _add_reference(self, key: AccountKey, secret_name: str) -> bool:
+        added = False
 
-    def delete_tokens(self, account: dict[str, Any]) -> None:
+        def referenced(live: dict[str, Any]) -> dict[str, Any]:
+            nonlocal added
+            added = False
+            if live["metadata"].get("uid") != key.uid or self._referenced_token(live) is not None:
+                return live  # another account now, or another token got there first
+            obj = copy.deepcopy(live)
+            obj["secrets"] = [*(obj.get("secrets") or []), {"name": secret_name}]
+            added = True
+            return obj
+
+        return await self._client.change(self._accounts, key.namespace, key.name, referenced) is not None and added
+
+    async def delete_tokens(self, key: AccountKey) -> None:
         """The account is gone: so are its token Secrets."""
-        for secret in list(self._store.scan(SECRETS, namespace=account["metadata"]["namespace"])):
+        account = {"metadata": {"namespace": key.namespace, "name": key.name, "uid": key.uid}}
+        for secret in list(self.cache.scan(SECRETS, namespace=key.namespace)):
             if is_token_for(secret.obj, account):
                 metadata = secret.obj["metadata"]
-                self._client.delete(self._secrets, metadata["namespace"], metadata["name"], uid=metadata["uid"])
+                await self._client.delete(self._secrets, metadata["namespace"], metadata["name"], uid=metadata["uid"])
 
     # Secrets -----------------------------------------------------------------------------
 
-    def sync_secret(self, namespace: str, name: str) -> None:
-        """Delete a token Secret whose account is missing; fill in one whose data is incomplete."""
-        secret = self._store.get(SECRETS, (namespace, name))
-        if secret is None or not is_token_secret(secret.obj):
+    async def sync_secret(self, key: SecretKey) -> None:
+        """Delete a token Secret whose account is missing; fill in one whose data is incomplete.
+
+        A gone one leaves its account's `.secrets`.
+        """
+        secret = self.cache.get(SECRETS, (key.namespace, key.name))
+        if secret is None or secret.obj["metadata"].get("uid") != key.uid:
+            await self.remove_reference(key)
+            return
+        if not is_token_secret(secret.obj):
             return
         annotations = _annotations(secret.obj)
         account_name, account_uid = annotations.get(NAME_KEY, ""), annotations.get(UID_KEY, "")
         if not account_name:
             return  # validation would have refused it; nothing to act on
-        account = self._store.get(SERVICE_ACCOUNTS, (namespace, account_name))
+        account = self.cache.get(SERVICE_ACCOUNTS, (key.namespace, account_name))
         if account is None or (account_uid and account.obj["metadata"].get("uid") != account_uid):
-            self._client.delete(self._secrets, namespace, name, uid=secret.obj["metadata"]["uid"])
+            await self._client.delete(self._secrets, key.namespace, key.name, uid=key.uid)
             return
-        self._fill(secret, account.obj)
+        await self._fill(secret, account.obj)
 
-    def _fill(self, secret: Stored, account: dict[str, Any]) -> None:
-        data = secret.obj.get("data")
+    def _missing(self, secret: dict[str, Any]) -> dict[str, bool]:
+        data = secret.get("data")
         data = data if isinstance(data, dict) else {}
-        missing = {
+        return {
             CA_KEY: bool(self._root_ca) and data.get(CA_KEY) != self._root_ca,
             NAMESPACE_KEY: not data.get(NAMESPACE_KEY),
             TOKEN_KEY: not data.get(TOKEN_KEY),
         }
-        if not any(missing.values()):
+
+    async def _fill(self, secret: Stored, account: dict[str, Any]) -> None:
+        if not any(self._missing(secret.obj).values()):
             return
         metadata = secret.obj["metadata"]
         ref = ObjectRef(account["metadata"]["name"], account["metadata"]["uid"])
-        filled = self._data(metadata["namespace"], ref, metadata["name"])
-        obj = copy.deepcopy(secret.obj)
-        obj["data"] = {**data, **{key: filled[key] for key, needed in missing.items() if needed}}
-        obj["metadata"]["annotations"] = {**_annotations(secret.obj), NAME_KEY: ref.name, UID_KEY: ref.uid}
-        self._client.update(self._secrets, secret, obj)
+
+        def filled(live: dict[str, Any]) -> dict[str, Any]:
+            missing = self._missing(live)
+            if live["metadata"].get("uid") != metadata["uid"] or not any(missing.values()):
+                return live  # another Secret now, or filled in meanwhile
+            data = live.get("data")
+            data = data if isinstance(data, dict) else {}
+            wanted = self._data(metadata["namespace"], ref, metadata["name"])
+            obj = copy.deepcopy(live)
+            obj["data"] = {**data, **{key: wanted[key] for key, needed in missing.items() if needed}}
+            obj["metadata"]["annotations"] = {**_annotations(live), NAME_KEY: ref.name, UID_KEY: ref.uid}
+            return obj
+
+        await self._client.change(self._secrets, metadata["namespace"], metadata["name"], filled)
 
     def _data(self, namespace: str, account: ObjectRef, secret_name: str) -> dict[str, str]:
         token = self._issuer.issue_legacy(namespace=namespace, service_account=account, secret_name=secret_name)
@@ -183,22 +235,43 @@ class TokensController:
             data[CA_KEY] = self._root_ca
         return data
 
-    def remove_reference(self, secret: dict[str, Any]) -> None:
+    async def remove_reference(self, key: SecretKey) -> None:
         """A token Secret is gone: its account no longer lists it."""
-        metadata = secret["metadata"]
-        annotations = _annotations(secret)
-        account = self._store.get(SERVICE_ACCOUNTS, (metadata["namespace"], annotations.get(NAME_KEY, "")))
-        if account is None:
+        account = self.cache.get(SERVICE_ACCOUNTS, (key.namespace, key.account_name)) if key.account_name else None
+        if account is None or not _references(account.obj, key.name):
             return
-        uid = annotations.get(UID_KEY, "")
-        if uid and uid != account.obj["metadata"].get("uid"):
+        if key.account_uid and key.account_uid != account.obj["metadata"].get("uid"):
             return
-        references = account.obj.get("secrets") or []
-        kept = [r for r in references if not (isinstance(r, dict) and r.get("name") == metadata["name"])]
-        if len(kept) == len(references):
-            return
-        obj = copy.deepcopy(account.obj)
-        obj["secrets"] = kept
-        if not kept:
-            obj.pop("secrets")
-        self._client.update(self._accounts, account, obj)
+
+        def removed(live: dict[str, Any]) -> dict[str, Any]:
+            if key.account_uid and key.account_uid != live["metadata"].get("uid"):
+                return live
+            references = live.get("secrets") or []
+            kept = [r for r in references if not (isinstance(r, dict) and r.get("name") == key.name)]
+            if len(kept) == len(references):
+                return live
+            obj = copy.deepcopy(live)
+            obj["secrets"] = kept
+            if not kept:
+                obj.pop("secrets")
+            return obj
+
+        await self._client.change(self._accounts, key.namespace, key.account_name, removed)
+
+
+def _account_key(account: Stored) -> AccountKey:
+    metadata = account.obj["metadata"]
+    return AccountKey(metadata["namespace"], metadata["name"], metadata.get("uid", ""))
+
+
+def _secret_key(secret: Stored) -> SecretKey:
+    metadata = secret.obj["metadata"]
+    annotations = _annotations(secret.obj)
+    return SecretKey(
+        metadata["namespace"], metadata["name"], metadata.get("uid", ""),
+        annotations.get(NAME_KEY, ""), annotations.get(UID_KEY, ""),
+    )
+
+
+def _references(account: dict[str, Any], secret_name: str) -> bool:
+    return any(isinstance(r, dict) and r.get("name") == secret_name for r in account.get("secrets") or [])

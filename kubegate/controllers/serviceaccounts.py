@@ -10,36 +10,44 @@ missing.
 
 from __future__ import annotations
 
-from kubegate.controllers.client import ControllerClient, guarded, namespace_active
+from collections.abc import Iterable
+
+from kubegate.controllers.client import ControllerClient, namespace_active
+from kubegate.controllers.informer import Controller, Informers
+from kubegate.registry.objects import DELETED, Event
 from kubegate.registry.rest import NAMESPACES
-from kubegate.storage.memory import DELETED, Event
 
 SERVICE_ACCOUNTS = ("", "serviceaccounts")
 #: the ServiceAccounts ensured in every namespace (DefaultServiceAccountsControllerOptions)
 ENSURED = ("default",)
 
 
-class ServiceAccountsController:
-    def __init__(self, client: ControllerClient, *, names: tuple[str, ...] = ENSURED) -> None:
+class ServiceAccountsController(Controller):
+    """Keys are namespace names."""
+
+    name = "serviceaccount"
+
+    def __init__(self, informers: Informers, client: ControllerClient, *, names: tuple[str, ...] = ENSURED) -> None:
+        super().__init__(informers)
         self._client = client
         self._spec = client.spec("serviceaccounts")
         self._names = names
-        client.store.add_listener(self._observe)
-        for namespace in list(client.store.scan(NAMESPACES)):
-            self.sync(namespace.obj["metadata"]["name"])
+        self.watch(NAMESPACES, self._namespace_changed)
+        self.watch(SERVICE_ACCOUNTS, self._account_deleted)
 
-    @guarded("serviceaccount controller")
-    def _observe(self, event: Event) -> None:
-        if event.resource == NAMESPACES and event.type != DELETED:
-            self.sync(event.key[1])
-        elif event.resource == SERVICE_ACCOUNTS and event.type == DELETED and event.key[1] in self._names:
-            self.sync(event.key[0])
+    def _namespace_changed(self, event: Event) -> Iterable[str]:
+        return () if event.type == DELETED else (event.key[1],)
 
-    def sync(self, namespace: str) -> None:
+    def _account_deleted(self, event: Event) -> Iterable[str]:
+        return (event.key[0],) if event.type == DELETED and event.key[1] in self._names else ()
+
+    def initial_keys(self) -> Iterable[str]:
+        return [stored.obj["metadata"]["name"] for stored in self.informers.list(NAMESPACES)]
+
+    async def reconcile(self, namespace: str) -> None:
         """Create whichever ensured ServiceAccounts `namespace` lacks."""
-        store = self._client.store
-        if not namespace_active(store, namespace):
+        if not namespace_active(self.cache, namespace):
             return
         for name in self._names:
-            if store.get(SERVICE_ACCOUNTS, (namespace, name)) is None:
-                self._client.create(self._spec, namespace, {"metadata": {"name": name}})
+            if self.cache.get(SERVICE_ACCOUNTS, (namespace, name)) is None:
+                await self._client.create(self._spec, namespace, {"metadata": {"name": name}})

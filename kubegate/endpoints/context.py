@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from kubegate.server.state import APIServer
+    from kubegate.endpoints.state import APIServer
 
 
 def _request_key(name: str) -> Any:

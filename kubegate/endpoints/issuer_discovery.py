@@ -24,7 +24,7 @@ from kubegate.authn.serviceaccount.openid import (
     external_address,
 )
 from kubegate.endpoints.nonresource import page_not_found
-from kubegate.server.state import APIServer, NonResourceRoute
+from kubegate.endpoints.state import APIServer, NonResourceRoute
 
 log = logging.getLogger("kubegate.endpoints.issuer_discovery")
 

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from kubegate.api.errors import StatusError
 from kubegate.endpoints.negotiation import Accepted, Output, to_yaml
-from kubegate.storage.memory import Stored
+from kubegate.registry.objects import Stored
 
 JSON_TYPE = "application/json"
 YAML_TYPE = "application/yaml"

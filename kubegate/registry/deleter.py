@@ -31,9 +31,14 @@ from kubegate.registry import deletion
 from kubegate.registry.customresources import crd_strategy
 from kubegate.registry.delete_strategy import delete_strategy_for
 from kubegate.registry.spec import ResourceSpec
-from kubegate.storage.memory import ObjectKey, Store, Stored
+from kubegate.storage.cacher import Cacher
+from kubegate.storage.errors import Conflict, KeyNotFound
+from kubegate.storage.interface import Preconditions, Stored
+from kubegate.storage.keys import ObjectKey
 
 CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
+#: How often a deletion decides again after another writer changed the object under it.
+RETRIES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,18 +49,30 @@ class DeleteResult:
     deleted: bool
 
 
-def delete(store: Store, spec: ResourceSpec, key: ObjectKey, options: DeleteOptions) -> DeleteResult:
+async def delete(store: Cacher, spec: ResourceSpec, key: ObjectKey, options: DeleteOptions) -> DeleteResult:
+    """Decide and write; when another writer changed the object meanwhile, decide again."""
+    for _ in range(RETRIES):
+        try:
+            return await _delete_once(store, spec, key, options)
+        except Conflict:
+            await store.wait_fresh()
+        except KeyNotFound:
+            raise errors.not_found(spec.plural, key[1], group=spec.group) from None
+    raise errors.conflict(spec.plural, key[1], errors.MODIFIED_CONFLICT, group=spec.group)
+
+
+async def _delete_once(store: Cacher, spec: ResourceSpec, key: ObjectKey, options: DeleteOptions) -> DeleteResult:
     resource = (spec.group, spec.plural)
     current = store.get(resource, key)
     if current is None:
         raise errors.not_found(spec.plural, key[1], group=spec.group)
     if resource == CRDS and not current.obj["metadata"].get("deletionTimestamp"):
         # the CRD registry's own Delete: mark it and let the CRD controller remove its instances
-        return DeleteResult(crd_strategy.mark_for_deletion(store, spec, key, current, options), False)
+        return DeleteResult(await crd_strategy.mark_for_deletion(store, spec, key, current, options), False)
     if resource == deletion.NAMESPACES:
         deletion.check_namespace_preconditions(current.obj, options)
         if not current.obj["metadata"].get("deletionTimestamp"):
-            return DeleteResult(_terminate_namespace(store, spec, key, current, options), False)
+            return DeleteResult(await _terminate_namespace(store, spec, key, current, options), False)
         if (current.obj.get("spec") or {}).get("finalizers"):
             return DeleteResult(current, False)  # its content is still being removed
     else:
@@ -77,7 +94,7 @@ def delete(store: Store, spec: ResourceSpec, key: ObjectKey, options: DeleteOpti
         if decision.graceful or pending_finalizers:
             if not decision.graceful:
                 deletion.mark_as_deleting(metadata, now=now)
-            updated = _update(store, spec, key, current, obj, dry_run=options.dry_run)
+            updated = await _update(store, spec, key, current, obj, dry_run=options.dry_run)
             if pending_finalizers or decision.grace > 0:
                 return DeleteResult(updated, False)
             if options.dry_run:
@@ -85,14 +102,12 @@ def delete(store: Store, spec: ResourceSpec, key: ObjectKey, options: DeleteOpti
             current = updated  # grace 0 and nothing holds it: the update is followed by the removal
     if options.dry_run:
         return DeleteResult(current, True)
-    final = store.delete(resource, key, expected=current.revision)
-    if final is None:
-        raise errors.conflict(spec.plural, key[1], errors.MODIFIED_CONFLICT, group=spec.group)
+    final = await store.delete(resource, key, preconditions=Preconditions(resource_version=current.revision))
     return DeleteResult(final, True)
 
 
-def _terminate_namespace(
-    store: Store, spec: ResourceSpec, key: ObjectKey, current: Stored, options: DeleteOptions
+async def _terminate_namespace(
+    store: Cacher, spec: ResourceSpec, key: ObjectKey, current: Stored, options: DeleteOptions
 ) -> Stored:
     obj = copy.deepcopy(current.obj)
     metadata = obj["metadata"]
@@ -102,7 +117,7 @@ def _terminate_namespace(
     wanted = deletion.namespace_gc_finalizers(finalizers, options)
     if set(wanted) != set(finalizers):
         _set_finalizers(metadata, wanted)
-    return _update(store, spec, key, current, obj, dry_run=options.dry_run)
+    return await _update(store, spec, key, current, obj, dry_run=options.dry_run)
 
 
 def _set_finalizers(metadata: dict[str, Any], finalizers: list[str]) -> None:
@@ -112,12 +127,15 @@ def _set_finalizers(metadata: dict[str, Any], finalizers: list[str]) -> None:
         metadata.pop("finalizers", None)
 
 
-def _update(
-    store: Store, spec: ResourceSpec, key: ObjectKey, current: Stored, obj: dict[str, Any], *, dry_run: bool
+async def _update(
+    store: Cacher, spec: ResourceSpec, key: ObjectKey, current: Stored, obj: dict[str, Any], *, dry_run: bool
 ) -> Stored:
+    """Write the decided object if `current` is still current (else `Conflict`: decide again)."""
     if dry_run:
         return Stored(obj, orjson.dumps(obj), current.revision)
-    stored = store.update((spec.group, spec.plural), key, obj, expected=current.revision)
-    if stored is None:
-        raise errors.conflict(spec.plural, key[1], errors.MODIFIED_CONFLICT, group=spec.group)
-    return stored
+
+    async def decided(_: Stored | None) -> dict[str, Any]:
+        return obj
+
+    precondition = Preconditions(resource_version=current.revision)
+    return await store.guaranteed_update((spec.group, spec.plural), key, decided, preconditions=precondition)

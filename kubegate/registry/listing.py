@@ -29,7 +29,9 @@ from kubegate.api.listoptions import EXACT, ListOptions, parse_resource_version
 from kubegate.registry.customresources.selectors import custom_fields
 from kubegate.registry.selectable_fields import convert_selector, field_values
 from kubegate.registry.spec import ResourceSpec
-from kubegate.storage.memory import ObjectKey, Store, Stored
+from kubegate.storage.cacher import Cacher as Store
+from kubegate.storage.interface import Stored
+from kubegate.storage.keys import ObjectKey
 
 Matcher = Callable[[dict[str, Any]], bool]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import copy
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -23,24 +23,35 @@ from kubegate.api.user import UserInfo
 from kubegate.registry import conversion, deleter, deletion, listing, validation, zerostatus
 from kubegate.registry.listing import ListResult
 from kubegate.registry.spec import ResourceSpec
+from kubegate.registry.storage_errors import as_status
 from kubegate.registry.strategy import Strategy, strategy_for
-from kubegate.storage.memory import Event, ObjectKey, Store, Stored, Watcher
+from kubegate.storage.cacher import Cacher, Event, Watcher
+from kubegate.storage.errors import Conflict, KeyNotFound, TooOldRevision
+from kubegate.storage.interface import Preconditions, Stored
+from kubegate.storage.keys import ObjectKey
 
 NAMESPACES = ("", "namespaces")
 #: Parts of an object that are not its spec: a change confined to them keeps the generation.
 _NON_SPEC_KEYS = frozenset({"metadata", "status", "apiVersion", "kind"})
 
 
-__all__ = ["DeleteOptions", "GenericStore", "ListOptions", "ListResult", "Track"]
+__all__ = ["DeleteOptions", "GenericStore", "ListOptions", "ListResult", "Track", "UpdatedObject"]
 
 #: Brings a new object's managedFields up to date: (live object or None on create, new) -> new.
 Track = Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
+#: The object an update wants, computed from the live one (None when absent): a PUT's body, a
+#: patch applied, with admission run on it. Called again whenever another writer came first.
+UpdatedObject = Callable[[dict[str, Any] | None], Awaitable[dict[str, Any]]]
 
 
 class GenericStore:
-    """REST semantics over the in-memory `Store`, for any `ResourceSpec`."""
+    """REST semantics over the watch cache and its backend, for any `ResourceSpec`.
 
-    def __init__(self, store: Store) -> None:
+    Reads come from the cache (handlers call `wait_fresh` first where the real server reads
+    consistently); writes go through the backend, updates inside `guaranteed_update`.
+    """
+
+    def __init__(self, store: Cacher) -> None:
         self.store = store
         #: strategies of resources served at run time (custom resources), by (group, version, plural)
         self.strategies: dict[tuple[str, str, str], Strategy] = {}
@@ -102,12 +113,20 @@ class GenericStore:
         return listing.matcher_for(spec, options.label_selector, options.field_selector)
 
     def watch(self, spec: ResourceSpec, namespace: str, *, since: int) -> tuple[Watcher, builtins.list[Event]]:
-        watcher, backlog = self.store.watch(self.key_of(spec), namespace=namespace, since=since)
+        try:
+            watcher, backlog = self.store.watch(self.key_of(spec), namespace=namespace, since=since)
+        except TooOldRevision as error:
+            raise errors.too_old_resource_version(error.revision, error.oldest) from None
         return watcher, [conversion.served_event(spec, event) for event in backlog]
+
+    async def wait_fresh(self) -> None:
+        """A consistent read: the cache holds every write the backend has acknowledged."""
+        with as_status(plural="", name=""):
+            await self.store.wait_fresh()
 
     # writes ------------------------------------------------------------------------------
 
-    def create(
+    async def create(
         self, spec: ResourceSpec, namespace: str, body: dict[str, Any], *, dry_run: bool = False,
         track: Track | None = None, user: UserInfo | None = None,
     ) -> Stored:
@@ -115,26 +134,31 @@ class GenericStore:
         if conversion.conversion_of(spec) is not None:  # written in the storage version, answered in spec's
             storage = conversion.storage_spec(spec)
             with conversion.errors_as(spec, storage):
-                written = self.create(
+                written = await self.create(
                     storage, namespace, conversion.to_storage(spec, body), dry_run=dry_run,
                     track=_served_track(spec, track), user=user,
                 )
             return conversion.served(spec, written)
-        strategy = self.strategy_of(spec)
-        obj = self._prepare_new(spec, strategy, namespace, body, user=user)
-        if track is not None:
-            obj = track(None, obj)  # after defaulting, as the real server tracks decoded objects
+        obj = self._prepare_create(spec, namespace, body, track=track, user=user)
         name = obj["metadata"]["name"]
-        self._check_namespace(spec, namespace, name)
         key = (namespace if spec.namespaced else "", name)
         if dry_run:
             if self.store.get(self.key_of(spec), key) is not None:
                 raise errors.already_exists(spec.plural, name, group=spec.group)
             return Stored(obj, orjson.dumps(obj), self.store.revision)
-        stored = self.store.create(self.key_of(spec), key, obj)
-        if stored is None:
-            raise errors.already_exists(spec.plural, name, group=spec.group)
-        return stored
+        with as_status(plural=spec.plural, name=name, group=spec.group):
+            return await self.store.create(self.key_of(spec), key, obj)
+
+    def _prepare_create(
+        self, spec: ResourceSpec, namespace: str, body: dict[str, Any], *, track: Track | None,
+        user: UserInfo | None = None,
+    ) -> dict[str, Any]:
+        """The object a create stores: defaulted, validated, tracked, in a live namespace."""
+        obj = self._prepare_new(spec, self.strategy_of(spec), namespace, body, user=user)
+        if track is not None:
+            obj = track(None, obj)  # after defaulting, as the real server tracks decoded objects
+        self._check_namespace(spec, namespace, obj["metadata"]["name"])
+        return obj
 
     def _prepare_new(
         self, spec: ResourceSpec, strategy: Strategy, namespace: str, body: dict[str, Any], *,
@@ -186,60 +210,99 @@ class GenericStore:
                 raise errors.invalid(spec.kind, metadata["name"], problems, group=spec.group)
         return obj
 
-    def update(
+    async def update(
         self,
         spec: ResourceSpec,
         namespace: str,
         name: str,
-        body: dict[str, Any],
+        updated: dict[str, Any] | UpdatedObject,
         *,
         subresource: str = "",
         dry_run: bool = False,
         track: Track | None = None,
     ) -> tuple[Stored, bool]:
-        """PUT semantics; returns the stored object and whether it was created."""
+        """PUT semantics inside `guaranteed_update`; returns the stored object and whether it was created.
+
+        `updated` is the wanted object, or a function computing it from the live one (a patch):
+        when another writer comes first it is computed again, so concurrent patches all land. A
+        body naming a resourceVersion that is no longer current is refused with 409 instead.
+        """
+        compute = _as_updated_object(updated)
         if conversion.conversion_of(spec) is not None:  # written in the storage version, answered in spec's
             storage = conversion.storage_spec(spec)
+            served_compute = compute
+
+            async def in_storage_version(live: dict[str, Any] | None) -> dict[str, Any]:
+                served_live = None if live is None else conversion.to_served(spec, live)
+                return conversion.to_storage(spec, await served_compute(served_live))
+
             with conversion.errors_as(spec, storage):
-                stored, created = self.update(
-                    storage, namespace, name, conversion.to_storage(spec, body),
+                stored, created = await self.update(
+                    storage, namespace, name, in_storage_version,
                     subresource=subresource, dry_run=dry_run, track=_served_track(spec, track),
                 )
             return conversion.served(spec, stored), created
-        metadata = body.get("metadata")
-        if not isinstance(metadata, dict):
-            raise errors.bad_request("metadata must be an object")
-        if metadata.get("name") and metadata["name"] != name:
-            raise errors.bad_request(
-                f"the name of the object ({metadata['name']}) does not match the name on the URL ({name})"
-            )
-        if spec.namespaced and metadata.get("namespace") and metadata["namespace"] != namespace:
-            raise errors.bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request"
-            )
         key = (namespace if spec.namespaced else "", name)
-        current = self.store.get(self.key_of(spec), key)
         strategy = self.strategy_of(spec)
-        if current is None:
-            if strategy.allow_create_on_update and not subresource:
+        may_create = strategy.allow_create_on_update and not subresource
+        created = False
+        deleting = False
+
+        async def try_update(current: Stored | None) -> dict[str, Any]:
+            nonlocal created, deleting
+            body = await compute(None if current is None else current.obj)
+            metadata = _check_identity(spec, namespace, name, body)
+            if current is None:
+                if not may_create:
+                    raise errors.not_found(spec.plural, name, group=spec.group)
+                created = True
                 fresh = {**body, "metadata": {k: v for k, v in metadata.items() if k != "resourceVersion"}}
                 fresh["metadata"]["name"] = name
-                return self.create(spec, namespace, fresh, dry_run=dry_run, track=track), True
-            raise errors.not_found(spec.plural, name, group=spec.group)
-        wanted_rv = metadata.get("resourceVersion")
-        if wanted_rv and str(wanted_rv) != str(current.revision):
-            raise errors.conflict(spec.plural, name, errors.MODIFIED_CONFLICT, group=spec.group)
-        obj = self._merge_update(spec, strategy, current.obj, body, subresource=subresource)
-        problems = validation.validate_update(spec, obj, current.obj, subresource=subresource)
-        if problems:
-            raise errors.invalid(spec.kind, name, problems, group=spec.group)
-        if strategy.hooks is not None:
-            problems = strategy.hooks.before_update(obj, current.obj, sent=body, subresource=subresource)
+                return self._prepare_create(spec, namespace, fresh, track=track)
+            created = False
+            wanted_rv = metadata.get("resourceVersion")
+            if wanted_rv and str(wanted_rv) != str(current.revision):
+                raise errors.conflict(spec.plural, name, errors.MODIFIED_CONFLICT, group=spec.group)
+            obj = self._merge_update(spec, strategy, current.obj, body, subresource=subresource)
+            problems = validation.validate_update(spec, obj, current.obj, subresource=subresource)
             if problems:
                 raise errors.invalid(spec.kind, name, problems, group=spec.group)
-        if track is not None:
-            obj = track(current.obj, obj)
-        return self._write(spec, key, current, obj, dry_run=dry_run), False
+            if strategy.hooks is not None:
+                problems = strategy.hooks.before_update(obj, current.obj, sent=body, subresource=subresource)
+                if problems:
+                    raise errors.invalid(spec.kind, name, problems, group=spec.group)
+            if track is not None:
+                obj = track(current.obj, obj)
+            # The last finalizer is gone and no grace period runs: the deletion completes now.
+            deleting = deletion.should_delete_during_update(spec, current.obj, obj)
+            return obj
+
+        resource = self.key_of(spec)
+        if dry_run:
+            return await self._dry_run_update(resource, key, try_update, may_create=may_create), created
+        with as_status(plural=spec.plural, name=name, group=spec.group):
+            stored = await self.store.guaranteed_update(resource, key, try_update, ignore_not_found=may_create)
+            if deleting:
+                try:
+                    stored = await self.store.delete(
+                        resource, key, preconditions=Preconditions(resource_version=stored.revision)
+                    )
+                except (Conflict, KeyNotFound):
+                    pass  # changed or removed meanwhile: whoever did it decides what happens next
+        return stored, created
+
+    async def _dry_run_update(
+        self, resource: tuple[str, str], key: ObjectKey,
+        try_update: Callable[[Stored | None], Awaitable[dict[str, Any]]], *, may_create: bool,
+    ) -> Stored:
+        """What an update would store, computed once on the cached object; nothing is written."""
+        current = self.store.get(resource, key)
+        if current is None and not may_create:
+            raise errors.not_found(resource[1], key[1], group=resource[0])
+        obj = await try_update(current)
+        if current is not None and _same_content(current, obj):
+            return current
+        return Stored(obj, orjson.dumps(obj), current.revision if current is not None else self.store.revision)
 
     def _merge_update(
         self,
@@ -280,59 +343,86 @@ class GenericStore:
             metadata["generation"] = int(old_meta.get("generation", 0)) + 1
         return obj
 
-    def _write(
-        self, spec: ResourceSpec, key: ObjectKey, current: Stored, obj: dict[str, Any], *, dry_run: bool
-    ) -> Stored:
-        metadata = obj["metadata"]
-        if deletion.should_delete_during_update(spec, current.obj, obj):
-            # The last finalizer is gone and no grace period runs: the deletion completes now.
-            if dry_run:
-                return current
-            final = self.store.delete(self.key_of(spec), key, expected=current.revision)
-            if final is None:
-                raise errors.conflict(spec.plural, key[1], errors.MODIFIED_CONFLICT, group=spec.group)
-            return final
-        unchanged = {**obj, "metadata": {**metadata, "resourceVersion": current.obj["metadata"].get("resourceVersion")}}
-        if unchanged == current.obj:
-            return current  # a no-op write keeps the resourceVersion, as etcd3 storage does
-        return self._replace(spec, key, current, obj, dry_run=dry_run)
+    async def touch(
+        self, resource: tuple[str, str], key: ObjectKey, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> None:
+        """An internal bookkeeping write (a label), retried on races; gone objects are left alone."""
 
-    def _replace(
-        self, spec: ResourceSpec, key: ObjectKey, current: Stored, obj: dict[str, Any], *, dry_run: bool
-    ) -> Stored:
-        """Store `obj` over `current` unless another write came first (409); dry runs store nothing."""
-        if dry_run:
-            return Stored(obj, orjson.dumps(obj), current.revision)
-        stored = self.store.update(self.key_of(spec), key, obj, expected=current.revision)
-        if stored is None:
-            raise errors.conflict(spec.plural, key[1], errors.MODIFIED_CONFLICT, group=spec.group)
-        return stored
+        async def changed(current: Stored | None) -> dict[str, Any]:
+            assert current is not None
+            return change(current.obj)
 
-    def delete(self, spec: ResourceSpec, namespace: str, name: str, options: DeleteOptions) -> Stored:
+        try:
+            await self.store.guaranteed_update(resource, key, changed)
+        except KeyNotFound:
+            pass
+
+    async def delete(self, spec: ResourceSpec, namespace: str, name: str, options: DeleteOptions) -> Stored:
         """The object as removed, or as updated while finalizers or a grace period hold it."""
-        return self.delete_object(spec, namespace, name, options).stored
+        return (await self.delete_object(spec, namespace, name, options)).stored
 
-    def delete_object(
+    async def delete_object(
         self, spec: ResourceSpec, namespace: str, name: str, options: DeleteOptions
     ) -> deleter.DeleteResult:
         """DELETE semantics (see `kubegate.registry.deleter`), telling whether it is gone now."""
         key = (namespace if spec.namespaced else "", name)
         storage = conversion.storage_spec(spec)
         with conversion.errors_as(spec, storage):
-            result = deleter.delete(self.store, storage, key, options)
+            result = await deleter.delete(self.store, storage, key, options)
         return dataclasses.replace(result, stored=conversion.served(spec, result.stored))
 
-    def finalize_namespace(self, name: str) -> None:
+    async def finalize_namespace(self, name: str) -> None:
         """Remove a terminating namespace whose contents are gone (the `kubernetes` finalizer)."""
         current = self.store.get(NAMESPACES, ("", name))
         if current is None:
             return
         obj = copy.deepcopy(current.obj)
         obj.setdefault("spec", {})["finalizers"] = []
-        if obj["metadata"].get("finalizers"):
-            self.store.update(NAMESPACES, ("", name), obj, expected=current.revision)
-            return
-        self.store.delete(NAMESPACES, ("", name), expected=current.revision)
+        precondition = Preconditions(resource_version=current.revision)
+        try:
+            if obj["metadata"].get("finalizers"):
+
+                async def finalized(_: Stored | None) -> dict[str, Any]:
+                    return obj
+
+                await self.store.guaranteed_update(NAMESPACES, ("", name), finalized, preconditions=precondition)
+                return
+            await self.store.delete(NAMESPACES, ("", name), preconditions=precondition)
+        except (Conflict, KeyNotFound):
+            pass  # changed meanwhile: the namespace controller looks again at the next event
+
+
+def _as_updated_object(updated: dict[str, Any] | UpdatedObject) -> UpdatedObject:
+    if not isinstance(updated, dict):
+        return updated
+    body = updated
+
+    async def fixed(_: dict[str, Any] | None) -> dict[str, Any]:
+        return body
+
+    return fixed
+
+
+def _check_identity(spec: ResourceSpec, namespace: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The body's metadata, once its name and namespace agree with the URL's (else 400)."""
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict):
+        raise errors.bad_request("metadata must be an object")
+    if metadata.get("name") and metadata["name"] != name:
+        raise errors.bad_request(
+            f"the name of the object ({metadata['name']}) does not match the name on the URL ({name})"
+        )
+    if spec.namespaced and metadata.get("namespace") and metadata["namespace"] != namespace:
+        raise errors.bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
+    return metadata
+
+
+def _same_content(current: Stored, obj: dict[str, Any]) -> bool:
+    metadata = obj["metadata"]
+    unchanged = {**obj, "metadata": {**metadata, "resourceVersion": current.obj["metadata"].get("resourceVersion")}}
+    return unchanged == current.obj
 
 
 def _served_track(spec: ResourceSpec, track: Track | None) -> Track | None:

@@ -20,9 +20,11 @@ from kubegate.controllers import certificates as certificate_controllers
 from kubegate.controllers import credentials
 from kubegate.controllers.clusterrole_aggregation import ClusterRoleAggregationController
 from kubegate.controllers.garbage_collector import GarbageCollector
+from kubegate.controllers.informer import Informers
+from kubegate.controllers.manager import ControllerManager
 from kubegate.controllers.namespace import NamespaceController
 from kubegate.controllers.pod_termination import PodTerminationController
-from kubegate.endpoints import issuer_discovery, virtual, warnings
+from kubegate.endpoints import issuer_discovery, settle, virtual, warnings
 from kubegate.endpoints.context import SERVER_KEY
 from kubegate.endpoints.dispatch import dispatch
 from kubegate.endpoints.filters.authentication import authentication_filter
@@ -36,10 +38,13 @@ from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
-from kubegate.server import bootstrap, customresources, rbac_bootstrap
-from kubegate.server.state import APIServer
-from kubegate.server.version import VersionInfo
-from kubegate.storage.memory import Store
+from kubegate.server import bootstrap, customresources, leader_election, rbac_bootstrap
+from kubegate.endpoints.state import APIServer
+from kubegate.endpoints.version import VersionInfo
+from kubegate.registry import conversion
+from kubegate.storage.cacher import Cacher
+from kubegate.storage.factory import open_backend
+from kubegate.storage.interface import Interface
 
 #: The pipeline, outermost first, as the real apiserver's handler chain orders it.
 FILTERS = (
@@ -52,15 +57,23 @@ FILTERS = (
 MAX_HEADER_BYTES = 1 << 20
 
 
-def build_state(config: ServerConfig, *, pki: PkiFiles | None = None, port: int | None = None) -> APIServer:
-    """Everything a server holds, wired from its configuration.
+async def build_state(
+    config: ServerConfig, *, pki: PkiFiles | None = None, port: int | None = None, backend: Interface | None = None,
+) -> APIServer:
+    """Everything a server holds, wired from its configuration, with its cache filled and controllers running.
 
     `pki` supplies defaults for files the configuration leaves unset (the ServiceAccount keys,
-    the client CA); `port` is the port actually bound, when `--secure-port 0` picked one.
+    the client CA); `port` is the port actually bound, when `--secure-port 0` picked one;
+    `backend` is an already opened store (else the configuration's is opened).
     """
     version = VersionInfo.parse(config.kubernetes_version)
-    store = Store(history=config.watch_cache_size)
+    if backend is None:
+        backend = await open_backend(config)
     catalog = Catalog.build(BUILTIN_RESOURCES, preferred=PREFERRED_VERSIONS)
+    store = Cacher(
+        backend, builtin={conversion.storage_key(spec) for spec in catalog}, history=config.watch_cache_size,
+    )
+    await store.start()
     rest = GenericStore(store)
     address = f"{config.client_host}:{port if port is not None else config.secure_port}"
     state = APIServer(
@@ -77,22 +90,32 @@ def build_state(config: ServerConfig, *, pki: PkiFiles | None = None, port: int 
         version=version,
         address=address,
     )
+    informers = Informers(store)
+    manager = state.controllers = ControllerManager(informers, fresh=store.wait_fresh)
     virtual.install(state)
     issuer_discovery.install(state)
-    customresources.install(state)  # CustomResourceDefinitions: naming, serving, finalizing
-    bootstrap.seed(rest, catalog)
-    # aggregation listens before the default policy is written, so admin/edit/view fill as they appear
-    ClusterRoleAggregationController(rest, catalog)
-    rbac_bootstrap.ensure_default_policy(rest, catalog)
-    # default ServiceAccounts, kube-root-ca.crt and token Secrets, for the seeded namespaces too
-    credentials.start(rest, catalog, config=config, pki=pki, field_managers=state.field_managers)
+    settle.install(state)  # /debug/kubegate/settle
+    # CustomResourceDefinitions: naming, serving, finalizing (every apiserver runs these)
+    manager.add(customresources.install(state, informers))
+    await bootstrap.seed(rest, catalog)
+    await rbac_bootstrap.ensure_default_policy(rest, catalog)
     state.admission.plugins.append(ServiceAccountAdmission(store))
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
     certificate_admission.install(state.admission, authorizer=state.authorizer)
+    # kube-controller-manager's controllers, in one process at a time when several share etcd
+    manager.add(ClusterRoleAggregationController(informers, rest, catalog))
+    # default ServiceAccounts, kube-root-ca.crt and token Secrets
+    credentials.start(manager, informers, rest, catalog, config=config, pki=pki, field_managers=state.field_managers)
     # CSR approval and signing, as kube-controller-manager's csrapproving and csrsigning
     certificate_controllers.start(
-        rest, catalog, config=config, pki_files=pki, authorizer=state.authorizer, field_managers=state.field_managers
+        manager, informers, rest, catalog, config=config, pki_files=pki, authorizer=state.authorizer,
+        field_managers=state.field_managers,
     )
+    manager.add(NamespaceController(informers, rest, catalog))
+    manager.add(GarbageCollector(informers, rest, catalog))
+    manager.add(PodTerminationController(informers, rest, catalog))  # the kubelet's final delete of a pod
+    manager.start()
+    state.leader_election = leader_election.start(state, manager)
     return state
 
 
@@ -102,15 +125,25 @@ def build_app(state: APIServer) -> web.Application:
     app[SERVER_KEY] = state
     app.router.add_route("*", "/{path:.*}", dispatch)
 
-    async def start_controllers(app: web.Application) -> None:
-        NamespaceController(state.rest, state.catalog)
-        GarbageCollector(state.rest, state.catalog)
-        PodTerminationController(state.rest, state.catalog)  # the kubelet's final delete of a pod
-
     async def stop_watches(app: web.Application) -> None:
         state.store.close_watchers()
 
+    async def stop_storage(app: web.Application) -> None:
+        await close_state(state)
+
     app.on_response_prepare.append(warnings.write_warnings)  # Warning headers the handlers recorded
-    app.on_startup.append(start_controllers)
     app.on_shutdown.append(stop_watches)
+    app.on_cleanup.append(stop_storage)
     return app
+
+
+async def close_state(state: APIServer) -> None:
+    """Stop leading, stop the controllers, then the cache and the backend (once)."""
+    if state.leader_election is not None:
+        await state.leader_election.stop()
+        state.leader_election = None
+    if state.controllers is not None:
+        await state.controllers.stop()
+        state.controllers.informers.close()
+    await state.store.stop()
+    await state.store.backend.close()

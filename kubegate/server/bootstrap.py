@@ -1,15 +1,19 @@
 """Objects a fresh cluster has before anyone creates anything.
 
 The four system namespaces and the `kubernetes` Service in `default`, created the way a client
-would create them so they carry the same server-set metadata as everything else.
+would create them so they carry the same server-set metadata as everything else. On a persisted
+store they are already there after a restart: only the missing ones are created, and several
+processes starting together on one etcd create each exactly once (the loser's create is a 409).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kubegate.api import errors
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.rest import GenericStore
+from kubegate.registry.spec import ResourceSpec
 
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
@@ -31,10 +35,20 @@ _KUBERNETES_SERVICE: dict[str, Any] = {
 }
 
 
-def seed(rest: GenericStore, catalog: Catalog) -> None:
+async def seed(rest: GenericStore, catalog: Catalog) -> None:
     namespaces = catalog.lookup("", "v1", "namespaces")
     services = catalog.lookup("", "v1", "services")
     assert namespaces is not None and services is not None
     for name in SYSTEM_NAMESPACES:
-        rest.create(namespaces, "", {"metadata": {"name": name}})
-    rest.create(services, "default", _KUBERNETES_SERVICE)
+        await _ensure(rest, namespaces, "", {"metadata": {"name": name}})
+    await _ensure(rest, services, "default", _KUBERNETES_SERVICE)
+
+
+async def _ensure(rest: GenericStore, spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> None:
+    if rest.find(spec, namespace, obj["metadata"]["name"]) is not None:
+        return
+    try:
+        await rest.create(spec, namespace, obj)
+    except errors.StatusError as error:
+        if error.code != 409:  # another process created it first
+            raise

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from kubegate.admission.customresource_terminating import CustomResourceTerminatingAdmission
 from kubegate.controllers.crd import CustomResourceDefinitionController
+from kubegate.controllers.informer import Informers
 from kubegate.endpoints.virtual.custom_scale import CustomResourceScale
 from kubegate.registry.customresources.serving import Serving
-from kubegate.server.state import APIServer
+from kubegate.endpoints.state import APIServer
 
 
-def install(state: APIServer) -> CustomResourceDefinitionController:
+def install(state: APIServer, informers: Informers) -> CustomResourceDefinitionController:
     serving = Serving(
         rest=state.rest,
         catalog=state.catalog,
@@ -24,7 +25,7 @@ def install(state: APIServer) -> CustomResourceDefinitionController:
         make_scale=CustomResourceScale.of,
     )
     controller = CustomResourceDefinitionController(
-        state.rest, state.catalog, serving, field_managers=state.field_managers
+        informers, state.rest, state.catalog, serving, field_managers=state.field_managers
     )
     state.admission.plugins.append(CustomResourceTerminatingAdmission(state.store))
     return controller

@@ -32,24 +32,24 @@ log = logging.getLogger("kubegate.server.rbac_bootstrap")
 Reconciler = Callable[[dict[str, Any], dict[str, Any]], tuple[dict[str, Any], bool]]
 
 
-def ensure_default_policy(rest: GenericStore, catalog: Catalog) -> None:
+async def ensure_default_policy(rest: GenericStore, catalog: Catalog) -> None:
     roles = catalog.lookup("rbac.authorization.k8s.io", "v1", "clusterroles")
     bindings = catalog.lookup("rbac.authorization.k8s.io", "v1", "clusterrolebindings")
     assert roles is not None and bindings is not None
     for role in CLUSTER_ROLES:
-        _apply(rest, roles, role, reconcile_role)
+        await _apply(rest, roles, role, reconcile_role)
     for binding in CLUSTER_ROLE_BINDINGS:
-        _apply(rest, bindings, binding, reconcile_binding)
+        await _apply(rest, bindings, binding, reconcile_binding)
 
 
-def _apply(
+async def _apply(
     rest: GenericStore, spec: ResourceSpec, expected: dict[str, Any], reconcile: Reconciler
 ) -> None:
     name = expected["metadata"]["name"]
     try:
         existing = rest.find(spec, "", name)
         if existing is None:
-            rest.create(spec, "", expected)
+            await rest.create(spec, "", expected)
             return
         if _protected(existing.obj):
             return
@@ -57,14 +57,16 @@ def _apply(
         if wanted == existing.obj:
             return
         if recreate:
-            rest.delete(spec, "", name, DeleteOptions())
+            await rest.delete(spec, "", name, DeleteOptions())
             fresh = copy.deepcopy(wanted)
             for server_set in ("resourceVersion", "uid", "creationTimestamp"):
                 fresh["metadata"].pop(server_set, None)
-            rest.create(spec, "", fresh)
+            await rest.create(spec, "", fresh)
         else:
-            rest.update(spec, "", name, wanted)
+            await rest.update(spec, "", name, wanted)
     except errors.StatusError as error:  # a broken stored object must not stop the server
+        if error.code == 409:
+            return  # another process sharing the store reconciled it first
         log.warning("reconciling default %s %s failed: %s", spec.kind, name, error.message)
 
 

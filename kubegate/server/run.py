@@ -18,8 +18,12 @@ from kubegate import pki
 from kubegate.config import ServerConfig
 from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state
 from kubegate.server.tls import client_ca_files, server_context
+from kubegate.storage.factory import describe, open_backend
 
 log = logging.getLogger("kubegate")
+
+#: How long start-up waits for the controllers to create the default objects.
+READY_SETTLE_TIMEOUT = 10.0
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -46,7 +50,8 @@ async def serve(config: ServerConfig) -> None:
         key_file=config.tls_private_key_file or files.serving_key,
         client_ca_files=client_ca_files(config, cluster_ca=files.ca_cert),
     )
-    state = build_state(config, pki=files, port=port)
+    backend = await open_backend(config)  # StorageOpenError: one line, from the CLI
+    state = await build_state(config, pki=files, port=port, backend=backend)
     app = build_app(state)
     # handler_cancellation: a request whose client hung up is cancelled, as the real server
     # cancels its context, so an abandoned watch ends at once rather than at its deadline.
@@ -57,12 +62,21 @@ async def serve(config: ServerConfig) -> None:
     await runner.setup()
     site = web.SockSite(runner, sock, ssl_context=context)
     await site.start()
+    # Ready means ready to use: every namespace has its default ServiceAccount and root CA.
+    try:
+        await state.settle(timeout=READY_SETTLE_TIMEOUT)
+    except TimeoutError:
+        log.warning("controllers were still busy after %ss; serving anyway", READY_SETTLE_TIMEOUT)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    print(f"kubegate: serving on {url} (kubeconfig: {files.admin_kubeconfig.resolve()})", flush=True)
+    print(
+        f"kubegate: serving on {url} (kubeconfig: {files.admin_kubeconfig.resolve()}; "
+        f"store: {describe(backend, config)})",
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:

@@ -64,6 +64,8 @@ async def approve(api: InProcessServer, identity: Identity, csr: dict[str, Any],
 
 
 async def read(api: InProcessServer, name: str, admin: Identity) -> dict[str, Any]:
+    """The request once the controllers have acted on it (they run after the write is answered)."""
+    await api.state.settle()
     response = await api.request("GET", f"{CSRS}/{name}", identity=admin)
     assert response.status == 200, response.text
     found: dict[str, Any] = response.body

@@ -1,6 +1,8 @@
 """Custom resources over HTTPS: a CRD's whole life, from create to the removal of its objects.
 
-One in-process server per test; the CRD is the docs' CronTab (`tests.support.crds`).
+One in-process server per test; the CRD is the docs' CronTab (`tests.support.crds`). The CRD
+controllers run after the write that triggers them has been answered, as on a real cluster, so
+a test waits for them (`settle()`) before it looks at their work.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryLi
 async def served(api: InProcessServer, admin: Identity, crd: dict[str, Any] | None = None) -> dict[str, Any]:
     created = await api.request("POST", CRDS, identity=admin, json=crd or crontab_crd())
     assert created.status == 201, created.text
+    await api.state.settle()  # named, established and served
     got = await api.request("GET", f"{CRDS}/{created.body['metadata']['name']}", identity=admin)
     return dict(got.body)
 
@@ -37,6 +40,7 @@ async def test_a_created_crd_is_accepted_established_and_served(api: InProcessSe
     assert created.body["status"] == {"acceptedNames": {"plural": "", "kind": ""}, "storedVersions": ["v1"]}
     assert created.body["spec"]["conversion"] == {"strategy": "None"}
     assert created.body["spec"]["names"]["listKind"] == "CronTabList"
+    await api.state.settle()
     crd = (await api.request("GET", f"{CRDS}/{CRD_NAME}", identity=admin)).body
     assert conditions(crd) == {"NamesAccepted": ("True", "NoConflicts"), "Established": ("True", "InitialNamesAccepted")}
     assert crd["status"]["acceptedNames"] == {
@@ -226,6 +230,7 @@ async def test_updating_the_crd_changes_what_is_served(api: InProcessServer, adm
     updated = await api.request("PUT", f"{CRDS}/{CRD_NAME}", identity=admin, json=crd)
     assert updated.status == 200, updated.text
     assert updated.body["metadata"]["generation"] == 2
+    await api.state.settle()
     groups = (await api.request("GET", f"/apis/{GROUP}", identity=admin)).body
     assert [v["version"] for v in groups["versions"]] == ["v2", "v1"]
     await api.request("POST", CRONTABS, identity=admin, json=crontab("x", color="red"))
@@ -257,6 +262,7 @@ async def test_deleting_the_crd_deletes_its_objects_then_itself(api: InProcessSe
     assert deleted.status == 200, deleted.text
     assert deleted.body["metadata"]["finalizers"] == ["customresourcecleanup.apiextensions.k8s.io"]
     assert conditions(deleted.body)["Terminating"] == ("True", "InstanceDeletionPending")
+    await api.state.settle()
     assert (await api.request("GET", f"{CRDS}/{CRD_NAME}", identity=admin)).status == 404
     assert (await api.request("GET", CRONTABS, identity=admin)).status == 404
     assert (await api.request("GET", f"/apis/{GROUP}/v1", identity=admin)).status == 404
@@ -274,6 +280,7 @@ async def test_objects_held_by_finalizers_keep_the_crd_terminating(api: InProces
     held["metadata"]["finalizers"] = ["example.com/hold"]
     await api.request("POST", CRONTABS, identity=admin, json=held)
     await api.request("DELETE", f"{CRDS}/{CRD_NAME}", identity=admin)
+    await api.state.settle()
     crd = (await api.request("GET", f"{CRDS}/{CRD_NAME}", identity=admin)).body
     assert conditions(crd)["Terminating"] == ("True", "InstanceDeletionInProgress")
     refused = await api.request("POST", CRONTABS, identity=admin, json=crontab("new"))
@@ -285,6 +292,7 @@ async def test_objects_held_by_finalizers_keep_the_crd_terminating(api: InProces
     assert obj["metadata"]["deletionTimestamp"]
     await api.request("PATCH", f"{CRONTABS}/held", identity=admin, json={"metadata": {"finalizers": None}},
                       headers={"Content-Type": "application/merge-patch+json"})  # fmt: skip
+    await api.state.settle()
     assert (await api.request("GET", f"{CRDS}/{CRD_NAME}", identity=admin)).status == 404
 
 

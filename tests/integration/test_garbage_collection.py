@@ -187,6 +187,7 @@ async def test_references_the_collector_cannot_judge_are_left_alone(api: InProce
     since = owner["metadata"]["resourceVersion"]
     await create(api, admin, CMS, {"metadata": {"name": "barrier", "ownerReferences": [{**widget, "apiVersion": "v1", "kind": "ConfigMap"}]}})
     await events_until(api, admin, CMS, since, {("DELETED", "barrier")})
+    await api.state.settle()
     assert await exists(api, admin, f"{CMS}/unknown-kind")
     assert await exists(api, admin, f"{roles}/odd")  # a cluster-scoped object cannot have a namespaced owner
 

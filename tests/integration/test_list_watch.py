@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kubegate.endpoints.handlers import watch as watch_handler
-from kubegate.storage import memory
+from kubegate.storage import cacher
 from tests.support.inprocess import Identity, InProcessServer
 from tests.support.watching import count, seen, watch_events
 
@@ -47,7 +47,7 @@ async def test_a_read_at_a_future_revision_waits_for_it(api: InProcessServer, ad
 async def test_a_revision_that_never_comes_is_the_real_504(
     api: InProcessServer, admin: Identity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(memory, "BLOCK_TIMEOUT", 0.05)
+    monkeypatch.setattr(cacher, "BLOCK_TIMEOUT", 0.05)
     current = api.state.store.revision
     for path in (f"{CMS}?resourceVersion={current + 5}", f"{CMS}/x?resourceVersion={current + 5}"):
         response = await api.request("GET", path, identity=admin)
@@ -168,7 +168,7 @@ async def test_without_initial_events_only_changes_arrive(api: InProcessServer, 
 async def test_initial_events_at_a_future_revision_give_up_with_an_error_event(
     api: InProcessServer, admin: Identity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(memory, "BLOCK_TIMEOUT", 0.05)
+    monkeypatch.setattr(cacher, "BLOCK_TIMEOUT", 0.05)
     ahead = api.state.store.revision + 3
     path = f"{CMS}?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion={ahead}"
     [error] = await asyncio.wait_for(watch_events(api, admin, path, until=count(1)), 10)

@@ -29,6 +29,7 @@ async def test_a_namespace_with_credentials_is_still_deleted(
     api = await start_server(legacy_service_account_token_secrets=legacy)
     created = await api.request("POST", "/api/v1/namespaces", identity=admin, json={"metadata": {"name": "brief"}})
     assert created.status == 201
+    await api.state.settle()  # the controllers fill the namespace after its creation is answered
     base = "/api/v1/namespaces/brief"
     assert await names(api, admin, base + "/serviceaccounts") == ["default"]
     assert await names(api, admin, base + "/configmaps") == ["kube-root-ca.crt"]

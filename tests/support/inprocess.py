@@ -21,7 +21,7 @@ from multidict import CIMultiDict
 from kubegate import pki
 from kubegate.config import ServerConfig
 from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state
-from kubegate.server.state import APIServer
+from kubegate.endpoints.state import APIServer
 from kubegate.server.tls import client_ca_files, server_context
 
 
@@ -95,7 +95,8 @@ class InProcessServer:
 async def start_in_process(pki_files: pki.PkiFiles, **options: Any) -> InProcessServer:
     """Serve a kubegate built from `ServerConfig(**options)` (option names as config attributes)."""
     config = ServerConfig(**options)
-    state = build_state(config, pki=pki_files)
+    state = await build_state(config, pki=pki_files)
+    await state.settle()  # as `kubegate serve` before its ready line: default objects in place
     app = build_app(state)
     runner = web.AppRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=0.5, handler_cancellation=True,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kubegate.authn.bootstrap import BootstrapTokenAuthenticator
-from kubegate.storage.memory import Store
+from tests.support.memory_cache import running_cache
 
 TOKEN = "abcdef.0123456789abcdef"
 
@@ -32,10 +32,10 @@ def secret(**overrides: Any) -> dict[str, Any]:
 
 
 async def authenticate(token: str, obj: dict[str, Any] | None) -> Any:
-    store = Store()
-    if obj is not None:
-        store.create(("", "secrets"), ("kube-system", obj["metadata"]["name"]), obj)
-    return await BootstrapTokenAuthenticator(store).authenticate_token(token, audiences=())
+    async with running_cache() as store:
+        if obj is not None:
+            await store.create(("", "secrets"), ("kube-system", obj["metadata"]["name"]), obj)
+        return await BootstrapTokenAuthenticator(store).authenticate_token(token, audiences=())
 
 
 async def test_a_valid_token_is_a_bootstrapper() -> None:

@@ -1,10 +1,13 @@
 """The credential controllers as a cluster shows them: default ServiceAccounts, the root CA
-ConfigMap and token Secrets, kept right as objects come and go (no server, no event loop)."""
+ConfigMap and token Secrets, kept right as objects come and go (no HTTP server: REST calls on
+the server state, each followed by `settle()` so the controllers have had their turn)."""
 
 from __future__ import annotations
 
 import base64
 import copy
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import jwt
@@ -14,15 +17,18 @@ from kubegate import pki
 from kubegate.api.deleteoptions import DeleteOptions
 from kubegate.config import ServerConfig
 from kubegate.controllers.root_ca_publisher import DESCRIPTION
-from kubegate.server.app import build_state
+from kubegate.endpoints.state import APIServer
+from kubegate.server.app import build_state, close_state
 from kubegate.server.bootstrap import SYSTEM_NAMESPACES
-from kubegate.server.state import APIServer
 
 TOKEN_TYPE = "kubernetes.io/service-account-token"
 
 
 class Cluster:
-    """A server state and the few REST calls these tests make, as the admin would."""
+    """A server state and the few REST calls these tests make, as the admin would.
+
+    Each write returns once the controllers are idle again, so their effects can be asserted.
+    """
 
     def __init__(self, state: APIServer) -> None:
         self.state = state
@@ -38,24 +44,40 @@ class Cluster:
         key = ("", plural)
         return [s.obj["metadata"]["name"] for s in self.state.store.scan(key, namespace=namespace)]
 
-    def create(self, plural: str, namespace: str, obj: dict[str, Any]) -> dict[str, Any]:
-        return self.state.rest.create(self.spec(plural), namespace, obj).obj
+    async def create(self, plural: str, namespace: str, obj: dict[str, Any]) -> dict[str, Any]:
+        created = await self.state.rest.create(self.spec(plural), namespace, obj)
+        await self.state.settle()
+        return created.obj
 
-    def update(self, plural: str, namespace: str, obj: dict[str, Any]) -> None:
-        self.state.rest.update(self.spec(plural), namespace, obj["metadata"]["name"], obj)
+    async def update(self, plural: str, namespace: str, obj: dict[str, Any]) -> None:
+        await self.state.rest.update(self.spec(plural), namespace, obj["metadata"]["name"], obj)
+        await self.state.settle()
 
-    def delete(self, plural: str, namespace: str, name: str) -> None:
-        self.state.rest.delete(self.spec(plural), namespace, name, DeleteOptions())
+    async def delete(self, plural: str, namespace: str, name: str) -> None:
+        await self.state.rest.delete(self.spec(plural), namespace, name, DeleteOptions())
+        await self.state.settle()
+
+
+@asynccontextmanager
+async def started(config: ServerConfig, pki_files: pki.PkiFiles | None) -> AsyncIterator[Cluster]:
+    state = await build_state(config, pki=pki_files)
+    try:
+        await state.settle()
+        yield Cluster(state)
+    finally:
+        await close_state(state)
 
 
 @pytest.fixture
-def cluster(pki_files: pki.PkiFiles) -> Cluster:
-    return Cluster(build_state(ServerConfig(), pki=pki_files))
+async def cluster(pki_files: pki.PkiFiles) -> AsyncIterator[Cluster]:
+    async with started(ServerConfig(), pki_files) as cluster:
+        yield cluster
 
 
 @pytest.fixture
-def legacy(pki_files: pki.PkiFiles) -> Cluster:
-    return Cluster(build_state(ServerConfig(legacy_service_account_token_secrets=True), pki=pki_files))
+async def legacy(pki_files: pki.PkiFiles) -> AsyncIterator[Cluster]:
+    async with started(ServerConfig(legacy_service_account_token_secrets=True), pki_files) as cluster:
+        yield cluster
 
 
 def decoded(secret: dict[str, Any], key: str) -> str:
@@ -65,35 +87,38 @@ def decoded(secret: dict[str, Any], key: str) -> str:
 # ServiceAccounts -------------------------------------------------------------------------
 
 
-def test_every_namespace_has_a_default_service_account(cluster: Cluster) -> None:
+async def test_every_namespace_has_a_default_service_account(cluster: Cluster) -> None:
     for namespace in SYSTEM_NAMESPACES:
         assert cluster.names("serviceaccounts", namespace) == ["default"]
-    cluster.create("namespaces", "", {"metadata": {"name": "team"}})
+    await cluster.create("namespaces", "", {"metadata": {"name": "team"}})
     account = cluster.get("serviceaccounts", "team", "default")
     assert account is not None
     assert account["apiVersion"] == "v1" and account["kind"] == "ServiceAccount"
     assert "secrets" not in account  # no token Secrets since 1.24
 
 
-def test_a_deleted_default_account_comes_back_with_a_new_uid(cluster: Cluster) -> None:
+async def test_a_deleted_default_account_comes_back_with_a_new_uid(cluster: Cluster) -> None:
     old = cluster.get("serviceaccounts", "default", "default")
     assert old is not None
-    cluster.delete("serviceaccounts", "default", "default")
+    await cluster.delete("serviceaccounts", "default", "default")
     new = cluster.get("serviceaccounts", "default", "default")
     assert new is not None and new["metadata"]["uid"] != old["metadata"]["uid"]
 
 
-def test_other_accounts_stay_deleted(cluster: Cluster) -> None:
-    cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
-    cluster.delete("serviceaccounts", "default", "robot")
+async def test_other_accounts_stay_deleted(cluster: Cluster) -> None:
+    await cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
+    await cluster.delete("serviceaccounts", "default", "robot")
     assert cluster.get("serviceaccounts", "default", "robot") is None
 
 
-def test_nothing_is_recreated_in_a_terminating_namespace(cluster: Cluster) -> None:
-    cluster.create("namespaces", "", {"metadata": {"name": "going"}})
-    cluster.delete("namespaces", "", "going")  # Terminating: the namespace controller purges it next
-    cluster.delete("serviceaccounts", "going", "default")
-    cluster.delete("configmaps", "going", "kube-root-ca.crt")
+async def test_nothing_is_recreated_in_a_terminating_namespace(cluster: Cluster) -> None:
+    # a finalizer of its own keeps the namespace Terminating once the namespace controller has purged it
+    await cluster.create("namespaces", "", {"metadata": {"name": "going", "finalizers": ["example.com/hold"]}})
+    assert cluster.names("serviceaccounts", "going") == ["default"]
+    assert cluster.names("configmaps", "going") == ["kube-root-ca.crt"]
+    await cluster.delete("namespaces", "", "going")
+    namespace = cluster.get("namespaces", "", "going")
+    assert namespace is not None and namespace["status"]["phase"] == "Terminating"
     assert cluster.names("serviceaccounts", "going") == []
     assert cluster.names("configmaps", "going") == []
 
@@ -101,8 +126,8 @@ def test_nothing_is_recreated_in_a_terminating_namespace(cluster: Cluster) -> No
 # kube-root-ca.crt --------------------------------------------------------------------------
 
 
-def test_every_namespace_has_the_root_ca(cluster: Cluster, pki_files: pki.PkiFiles) -> None:
-    cluster.create("namespaces", "", {"metadata": {"name": "team"}})
+async def test_every_namespace_has_the_root_ca(cluster: Cluster, pki_files: pki.PkiFiles) -> None:
+    await cluster.create("namespaces", "", {"metadata": {"name": "team"}})
     for namespace in (*SYSTEM_NAMESPACES, "team"):
         config_map = cluster.get("configmaps", namespace, "kube-root-ca.crt")
         assert config_map is not None
@@ -111,32 +136,32 @@ def test_every_namespace_has_the_root_ca(cluster: Cluster, pki_files: pki.PkiFil
         assert config_map["metadata"]["managedFields"][0]["manager"] == "kube-controller-manager"
 
 
-def test_the_root_ca_is_restored_after_deletion_and_edits(cluster: Cluster, pki_files: pki.PkiFiles) -> None:
-    cluster.delete("configmaps", "default", "kube-root-ca.crt")
+async def test_the_root_ca_is_restored_after_deletion_and_edits(cluster: Cluster, pki_files: pki.PkiFiles) -> None:
+    await cluster.delete("configmaps", "default", "kube-root-ca.crt")
     assert cluster.get("configmaps", "default", "kube-root-ca.crt") is not None
     edited = copy.deepcopy(cluster.get("configmaps", "default", "kube-root-ca.crt"))
     assert edited is not None
     edited["data"] = {"ca.crt": "forged", "extra": "x"}
     edited["metadata"]["annotations"] = {"team": "blue"}
-    cluster.update("configmaps", "default", edited)
+    await cluster.update("configmaps", "default", edited)
     repaired = cluster.get("configmaps", "default", "kube-root-ca.crt")
     assert repaired is not None
     assert repaired["data"] == {"ca.crt": pki_files.ca_cert.read_text()}
     assert repaired["metadata"]["annotations"] == {"team": "blue", "kubernetes.io/description": DESCRIPTION}
 
 
-def test_no_publisher_without_a_ca() -> None:
-    state = build_state(ServerConfig())  # no PKI: no CA, no signing key
-    assert list(state.store.scan(("", "configmaps"))) == []
-    assert len(list(state.store.scan(("", "serviceaccounts")))) == len(SYSTEM_NAMESPACES)
+async def test_no_publisher_without_a_ca() -> None:
+    async with started(ServerConfig(), None) as cluster:  # no PKI: no CA, no signing key
+        assert list(cluster.state.store.scan(("", "configmaps"))) == []
+        assert len(list(cluster.state.store.scan(("", "serviceaccounts")))) == len(SYSTEM_NAMESPACES)
 
 
 # token Secrets -----------------------------------------------------------------------------
 
 
-def test_a_token_secret_is_filled_in(cluster: Cluster, pki_files: pki.PkiFiles) -> None:
-    robot = cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
-    cluster.create("secrets", "default", {
+async def test_a_token_secret_is_filled_in(cluster: Cluster, pki_files: pki.PkiFiles) -> None:
+    robot = await cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
+    await cluster.create("secrets", "default", {
         "metadata": {"name": "robot-secret", "annotations": {"kubernetes.io/service-account.name": "robot"}},
         "type": TOKEN_TYPE,
     })
@@ -160,9 +185,9 @@ def test_a_token_secret_is_filled_in(cluster: Cluster, pki_files: pki.PkiFiles) 
     }
 
 
-def test_a_given_token_is_kept(cluster: Cluster) -> None:
-    cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
-    cluster.create("secrets", "default", {
+async def test_a_given_token_is_kept(cluster: Cluster) -> None:
+    await cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
+    await cluster.create("secrets", "default", {
         "metadata": {"name": "mine", "annotations": {"kubernetes.io/service-account.name": "robot"}},
         "type": TOKEN_TYPE, "data": {"token": base64.b64encode(b"handmade").decode()},
     })
@@ -173,40 +198,40 @@ def test_a_given_token_is_kept(cluster: Cluster) -> None:
 
 
 @pytest.mark.parametrize("uid", ["", "another-uid"])
-def test_a_token_secret_for_a_missing_account_is_deleted(cluster: Cluster, uid: str) -> None:
-    cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
+async def test_a_token_secret_for_a_missing_account_is_deleted(cluster: Cluster, uid: str) -> None:
+    await cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
     annotations = {"kubernetes.io/service-account.name": "ghost" if not uid else "robot"}
     if uid:
         annotations["kubernetes.io/service-account.uid"] = uid
-    cluster.create("secrets", "default", {"metadata": {"name": "orphan", "annotations": annotations}, "type": TOKEN_TYPE})
+    await cluster.create("secrets", "default", {"metadata": {"name": "orphan", "annotations": annotations}, "type": TOKEN_TYPE})
     assert cluster.get("secrets", "default", "orphan") is None
 
 
-def test_other_secrets_are_not_touched(cluster: Cluster) -> None:
-    cluster.create("secrets", "default", {
+async def test_other_secrets_are_not_touched(cluster: Cluster) -> None:
+    await cluster.create("secrets", "default", {
         "metadata": {"name": "plain", "annotations": {"kubernetes.io/service-account.name": "ghost"}}, "type": "Opaque",
     })
     secret = cluster.get("secrets", "default", "plain")
     assert secret is not None and "data" not in secret
 
 
-def test_deleting_an_account_deletes_its_tokens(cluster: Cluster) -> None:
-    cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
+async def test_deleting_an_account_deletes_its_tokens(cluster: Cluster) -> None:
+    await cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
     for name in ("one", "two"):
-        cluster.create("secrets", "default", {
+        await cluster.create("secrets", "default", {
             "metadata": {"name": name, "annotations": {"kubernetes.io/service-account.name": "robot"}}, "type": TOKEN_TYPE,
         })
-    cluster.delete("serviceaccounts", "default", "robot")
+    await cluster.delete("serviceaccounts", "default", "robot")
     assert cluster.names("secrets", "default") == []
 
 
-def test_legacy_mode_gives_every_account_a_referenced_token(legacy: Cluster) -> None:
+async def test_legacy_mode_gives_every_account_a_referenced_token(legacy: Cluster) -> None:
     for namespace in SYSTEM_NAMESPACES:
         account = legacy.get("serviceaccounts", namespace, "default")
         assert account is not None
         [reference] = account["secrets"]
         assert reference["name"].startswith("default-token-") and len(reference["name"]) == len("default-token-") + 5
-    legacy.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
+    await legacy.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
     robot = legacy.get("serviceaccounts", "default", "robot")
     assert robot is not None
     secret = legacy.get("secrets", "default", robot["secrets"][0]["name"])
@@ -215,12 +240,12 @@ def test_legacy_mode_gives_every_account_a_referenced_token(legacy: Cluster) -> 
     assert sorted(secret["data"]) == ["ca.crt", "namespace", "token"]
 
 
-def test_legacy_mode_replaces_a_deleted_token(legacy: Cluster) -> None:
-    legacy.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
+async def test_legacy_mode_replaces_a_deleted_token(legacy: Cluster) -> None:
+    await legacy.create("serviceaccounts", "default", {"metadata": {"name": "robot"}})
     robot = legacy.get("serviceaccounts", "default", "robot")
     assert robot is not None
     first = robot["secrets"][0]["name"]
-    legacy.delete("secrets", "default", first)
+    await legacy.delete("secrets", "default", first)
     robot = legacy.get("serviceaccounts", "default", "robot")
     assert robot is not None
     [reference] = robot["secrets"]
@@ -228,11 +253,11 @@ def test_legacy_mode_replaces_a_deleted_token(legacy: Cluster) -> None:
     assert legacy.get("secrets", "default", reference["name"]) is not None
 
 
-def test_without_legacy_mode_a_deleted_token_only_leaves_the_list(cluster: Cluster) -> None:
-    cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}, "secrets": [{"name": "tok"}]})
-    cluster.create("secrets", "default", {
+async def test_without_legacy_mode_a_deleted_token_only_leaves_the_list(cluster: Cluster) -> None:
+    await cluster.create("serviceaccounts", "default", {"metadata": {"name": "robot"}, "secrets": [{"name": "tok"}]})
+    await cluster.create("secrets", "default", {
         "metadata": {"name": "tok", "annotations": {"kubernetes.io/service-account.name": "robot"}}, "type": TOKEN_TYPE,
     })
-    cluster.delete("secrets", "default", "tok")
+    await cluster.delete("secrets", "default", "tok")
     robot = cluster.get("serviceaccounts", "default", "robot")
     assert robot is not None and "secrets" not in robot

@@ -1,7 +1,8 @@
-"""The Node authorizer and its graph, against a store filled directly (no HTTP)."""
+"""The Node authorizer and its graph, against a watch cache filled directly (no HTTP)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -10,15 +11,16 @@ from kubegate.api.user import UserInfo
 from kubegate.authz.authorizer import Attributes, Decision
 from kubegate.authz.node.authorizer import NodeAuthorizer, node_identity
 from kubegate.authz.node.references import pod_references, pv_secrets
-from kubegate.storage.memory import Store
+from kubegate.storage.cacher import Cacher
+from tests.support.memory_cache import put_object, running_cache
 
 N1 = UserInfo("system:node:n1", groups=("system:nodes", "system:authenticated"))
 NO_RELATIONSHIP = "no relationship found between node 'n1' and this object"
 
 
-def put(store: Store, resource: tuple[str, str], obj: dict[str, Any]) -> None:
+async def put(store: Cacher, resource: tuple[str, str], obj: dict[str, Any]) -> None:
     meta = obj["metadata"]
-    assert store.create(resource, (meta.get("namespace", ""), meta["name"]), obj) is not None
+    await store.create(resource, (meta.get("namespace", ""), meta["name"]), obj)  # KeyExists if taken
 
 
 def pod(name: str, node: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -26,9 +28,14 @@ def pod(name: str, node: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def store() -> Store:
-    store = Store()
-    put(store, ("", "pods"), pod("web", "n1", {
+async def store() -> AsyncIterator[Cacher]:
+    async with running_cache() as store:
+        await fill(store)
+        yield store
+
+
+async def fill(store: Cacher) -> None:
+    await put(store, ("", "pods"), pod("web", "n1", {
         "serviceAccountName": "web-sa",
         "imagePullSecrets": [{"name": "registry"}],
         "initContainers": [{"name": "i", "envFrom": [{"configMapRef": {"name": "init-env"}}]}],
@@ -39,15 +46,14 @@ def store() -> Store:
             {"name": "scratch", "ephemeral": {"volumeClaimTemplate": {}}},
         ],
     }))
-    put(store, ("", "pods"), pod("other", "n2", {"volumes": [{"name": "s", "secret": {"secretName": "theirs"}}]}))
-    put(store, ("", "pods"), pod("pending", "", {"volumes": [{"name": "s", "secret": {"secretName": "unscheduled"}}]}))
-    put(store, ("", "persistentvolumes"), {
+    await put(store, ("", "pods"), pod("other", "n2", {"volumes": [{"name": "s", "secret": {"secretName": "theirs"}}]}))
+    await put(store, ("", "pods"), pod("pending", "", {"volumes": [{"name": "s", "secret": {"secretName": "unscheduled"}}]}))
+    await put(store, ("", "persistentvolumes"), {
         "metadata": {"name": "pv-data"},
         "spec": {"claimRef": {"namespace": "ns", "name": "data"},
                  "csi": {"driver": "d", "volumeHandle": "h", "nodePublishSecretRef": {"name": "csi-creds", "namespace": "storage"}}},
     })
-    put(store, ("storage.k8s.io", "volumeattachments"), {"metadata": {"name": "va1"}, "spec": {"nodeName": "n1"}})
-    return store
+    await put(store, ("storage.k8s.io", "volumeattachments"), {"metadata": {"name": "va1"}, "spec": {"nodeName": "n1"}})
 
 
 def ask(authorizer: NodeAuthorizer, verb: str, resource: str, name: str = "", *, namespace: str = "ns",
@@ -85,20 +91,20 @@ ALLOW = (Decision.ALLOW, "")
         (("get", "secrets", "db", {"namespace": ""}), (Decision.NO_OPINION, "can only read namespaced object of this type")),
     ],
 )
-def test_reads_follow_the_graph(store: Store, request_args: tuple[Any, ...], expected: tuple[Decision, str]) -> None:
+async def test_reads_follow_the_graph(store: Cacher, request_args: tuple[Any, ...], expected: tuple[Decision, str]) -> None:
     authorizer = NodeAuthorizer.for_store(store)
     positional = list(request_args)
     options: dict[str, Any] = positional.pop() if isinstance(positional[-1], dict) else {}
     assert ask(authorizer, *positional, **options) == expected
 
 
-def test_pv_secrets_and_volume_attachments(store: Store) -> None:
+async def test_pv_secrets_and_volume_attachments(store: Cacher) -> None:
     authorizer = NodeAuthorizer.for_store(store)
     assert ask(authorizer, "get", "secrets", "csi-creds", namespace="storage") == ALLOW
     assert ask(authorizer, "get", "volumeattachments", "va1", namespace="", group="storage.k8s.io") == ALLOW
 
 
-def test_service_account_tokens(store: Store) -> None:
+async def test_service_account_tokens(store: Cacher) -> None:
     authorizer = NodeAuthorizer.for_store(store)
     assert ask(authorizer, "create", "serviceaccounts", "web-sa", subresource="token") == ALLOW
     assert ask(authorizer, "create", "serviceaccounts", "default", subresource="token") == (Decision.NO_OPINION, NO_RELATIONSHIP)
@@ -107,7 +113,7 @@ def test_service_account_tokens(store: Store) -> None:
     )
 
 
-def test_pods_and_nodes(store: Store) -> None:
+async def test_pods_and_nodes(store: Cacher) -> None:
     authorizer = NodeAuthorizer.for_store(store)
     assert ask(authorizer, "list", "pods", namespace="", field_selector="spec.nodeName=n1") == ALLOW
     assert ask(authorizer, "watch", "pods", namespace="", field_selector="spec.nodeName==n1,status.phase!=Failed") == ALLOW
@@ -123,13 +129,13 @@ def test_pods_and_nodes(store: Store) -> None:
     assert ask(authorizer, "update", "nodes", "n1", namespace="", subresource="status") == ALLOW
 
 
-def test_static_rules_leases_and_csinodes(store: Store) -> None:
+async def test_static_rules_leases_and_csinodes(store: Cacher) -> None:
     authorizer = NodeAuthorizer.for_store(store)
     assert ask(authorizer, "create", "events") == ALLOW
     assert ask(authorizer, "delete", "events", "e") == (Decision.NO_OPINION, "")
     assert ask(authorizer, "create", "certificatesigningrequests", namespace="", group="certificates.k8s.io") == ALLOW
     assert ask(authorizer, "create", "tokenreviews", namespace="", group="authentication.k8s.io") == ALLOW
-    lease = {"group": "coordination.k8s.io", "namespace": "kube-node-lease"}
+    lease: dict[str, Any] = {"group": "coordination.k8s.io", "namespace": "kube-node-lease"}
     assert ask(authorizer, "update", "leases", "n1", **lease) == ALLOW
     assert ask(authorizer, "list", "leases", **lease) == (
         Decision.NO_OPINION, "can only get, create, update, patch, or delete a node lease"
@@ -142,18 +148,18 @@ def test_static_rules_leases_and_csinodes(store: Store) -> None:
     )
 
 
-def test_the_graph_follows_writes(store: Store) -> None:
+async def test_the_graph_follows_writes(store: Cacher) -> None:
     authorizer = NodeAuthorizer.for_store(store)
     current = store.get(("", "pods"), ("ns", "web"))
     assert current is not None
     moved = {**current.obj, "spec": {**current.obj["spec"], "nodeName": "n2"}}
-    assert store.update(("", "pods"), ("ns", "web"), moved, expected=current.revision) is not None
+    await put_object(store, ("", "pods"), moved)
     assert ask(authorizer, "get", "secrets", "db") == (Decision.NO_OPINION, NO_RELATIONSHIP)
-    put(store, ("", "pods"), pod("again", "n1", {"containers": [{"name": "c", "envFrom": [{"secretRef": {"name": "db"}}]}]}))
+    await put(store, ("", "pods"), pod("again", "n1", {"containers": [{"name": "c", "envFrom": [{"secretRef": {"name": "db"}}]}]}))
     assert ask(authorizer, "get", "secrets", "db") == ALLOW
-    assert store.delete(("", "pods"), ("ns", "again")) is not None
+    await store.delete(("", "pods"), ("ns", "again"))  # KeyNotFound if it was not there
     assert ask(authorizer, "get", "secrets", "db") == (Decision.NO_OPINION, NO_RELATIONSHIP)
-    assert store.delete(("", "persistentvolumes"), ("", "pv-data")) is not None
+    await store.delete(("", "persistentvolumes"), ("", "pv-data"))
     assert ask(authorizer, "get", "secrets", "csi-creds", namespace="storage") == (Decision.NO_OPINION, NO_RELATIONSHIP)
 
 
@@ -170,7 +176,7 @@ def test_node_identity(user: UserInfo, identity: str | None) -> None:
     assert node_identity(user) == identity
 
 
-def test_non_nodes_and_nameless_nodes(store: Store) -> None:
+async def test_non_nodes_and_nameless_nodes(store: Cacher) -> None:
     authorizer = NodeAuthorizer.for_store(store)
     assert ask(authorizer, "get", "secrets", "db", user=UserInfo("alice")) == (Decision.NO_OPINION, "")
     nameless = UserInfo("system:node:", groups=("system:nodes",))

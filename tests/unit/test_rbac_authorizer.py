@@ -1,7 +1,8 @@
-"""The RBAC authorizer over a real store: which bindings apply, and what the reasons say."""
+"""The RBAC authorizer over a real watch cache: which bindings apply, and what the reasons say."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,44 +13,55 @@ from kubegate.authz.rbac.authorizer import RBACAuthorizer
 from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.rest import DeleteOptions, GenericStore
-from kubegate.storage.memory import Store
+from kubegate.storage.cacher import Cacher
+from tests.support.memory_cache import running_cache
 
 CATALOG = Catalog.build(BUILTIN_RESOURCES, preferred=PREFERRED_VERSIONS)
 RBAC = "rbac.authorization.k8s.io"
 
 
 class Cluster:
-    """A store with namespaces, and helpers to write RBAC objects into it."""
+    """A store with namespaces, and helpers to write RBAC objects into it.
 
-    def __init__(self) -> None:
-        self.rest = GenericStore(Store())
+    Every write returns once the cache, and so the authorizer's index subscribed to it, has seen it.
+    """
+
+    def __init__(self, store: Cacher) -> None:
+        self.rest = GenericStore(store)
         self.authorizer = RBACAuthorizer.for_store(self.rest.store)
-        for ns in ("default", "team"):
-            self.create("", "namespaces", "", {"metadata": {"name": ns}})
 
-    def create(self, group: str, plural: str, namespace: str, obj: dict[str, Any]) -> None:
+    @classmethod
+    async def started(cls, store: Cacher) -> Cluster:
+        cluster = cls(store)
+        for ns in ("default", "team"):
+            await cluster.create("", "namespaces", "", {"metadata": {"name": ns}})
+        return cluster
+
+    async def create(self, group: str, plural: str, namespace: str, obj: dict[str, Any]) -> None:
         spec = CATALOG.lookup(group, "v1", plural)
         assert spec is not None
-        self.rest.create(spec, namespace, obj)
+        await self.rest.create(spec, namespace, obj)
 
-    def store_raw(self, plural: str, obj: dict[str, Any], *, namespace: str = "") -> None:
+    async def store_raw(self, plural: str, obj: dict[str, Any], *, namespace: str = "") -> None:
         """Write an object the API would refuse (422) straight into the store the authorizer reads."""
-        self.rest.store.create((RBAC, plural), (namespace, obj["metadata"]["name"]), obj)
+        await self.rest.store.create((RBAC, plural), (namespace, obj["metadata"]["name"]), obj)
 
-    def delete(self, plural: str, namespace: str, name: str) -> None:
+    async def delete(self, plural: str, namespace: str, name: str) -> None:
         spec = CATALOG.lookup(RBAC, "v1", plural)
         assert spec is not None
-        self.rest.delete(spec, namespace, name, DeleteOptions())
+        await self.rest.delete(spec, namespace, name, DeleteOptions())
 
-    def role(self, name: str, *rules: dict[str, Any], namespace: str = "") -> None:
+    async def role(self, name: str, *rules: dict[str, Any], namespace: str = "") -> None:
         plural = "roles" if namespace else "clusterroles"
-        self.create(RBAC, plural, namespace, {"metadata": {"name": name}, "rules": list(rules)})
+        await self.create(RBAC, plural, namespace, {"metadata": {"name": name}, "rules": list(rules)})
 
-    def bind(self, name: str, role: str, *subjects: dict[str, Any], namespace: str = "", kind: str = "ClusterRole") -> None:
+    async def bind(
+        self, name: str, role: str, *subjects: dict[str, Any], namespace: str = "", kind: str = "ClusterRole"
+    ) -> None:
         plural = "rolebindings" if namespace else "clusterrolebindings"
         body = {"metadata": {"name": name}, "roleRef": {"apiGroup": RBAC, "kind": kind, "name": role},
                 "subjects": list(subjects)}  # fmt: skip
-        self.create(RBAC, plural, namespace, body)
+        await self.create(RBAC, plural, namespace, body)
 
     def decide(self, user: UserInfo, verb: str, resource: str = "", *, namespace: str = "", name: str = "",
                group: str = "", path: str = "") -> Verdict:  # fmt: skip
@@ -78,17 +90,18 @@ ROBOT = UserInfo("system:serviceaccount:team:robot", groups=("system:serviceacco
 
 
 @pytest.fixture
-def cluster() -> Cluster:
-    return Cluster()
+async def cluster() -> AsyncIterator[Cluster]:
+    async with running_cache() as store:
+        yield await Cluster.started(store)
 
 
-def test_nothing_bound_is_no_opinion_without_a_reason(cluster: Cluster) -> None:
+async def test_nothing_bound_is_no_opinion_without_a_reason(cluster: Cluster) -> None:
     assert cluster.decide(ALICE, "list", "pods", namespace="team") == Verdict(Decision.NO_OPINION, "")
 
 
-def test_cluster_role_binding_to_a_user_applies_everywhere(cluster: Cluster) -> None:
-    cluster.role("pod-reader", READ_PODS)
-    cluster.bind("alice-reads", "pod-reader", user("alice"))
+async def test_cluster_role_binding_to_a_user_applies_everywhere(cluster: Cluster) -> None:
+    await cluster.role("pod-reader", READ_PODS)
+    await cluster.bind("alice-reads", "pod-reader", user("alice"))
     for namespace in ("team", "default", ""):
         verdict = cluster.decide(ALICE, "list", "pods", namespace=namespace)
         assert verdict == Verdict(
@@ -98,17 +111,17 @@ def test_cluster_role_binding_to_a_user_applies_everywhere(cluster: Cluster) -> 
     assert cluster.decide(ALICE, "delete", "pods", namespace="team", name="x").decision is Decision.NO_OPINION
 
 
-def test_group_subject_and_the_first_applicable_subject_is_named(cluster: Cluster) -> None:
-    cluster.role("pod-reader", READ_PODS)
-    cluster.bind("devs", "pod-reader", user("carol"), group("dev"), user("alice"))
+async def test_group_subject_and_the_first_applicable_subject_is_named(cluster: Cluster) -> None:
+    await cluster.role("pod-reader", READ_PODS)
+    await cluster.bind("devs", "pod-reader", user("carol"), group("dev"), user("alice"))
     assert cluster.decide(ALICE, "get", "pods", namespace="team", name="p").reason == (
         'RBAC: allowed by ClusterRoleBinding "devs" of ClusterRole "pod-reader" to Group "dev"'
     )
 
 
-def test_role_binding_applies_only_in_its_namespace(cluster: Cluster) -> None:
-    cluster.role("pod-reader", READ_PODS, namespace="team")
-    cluster.bind("robot-reads", "pod-reader", sa("robot"), namespace="team", kind="Role")
+async def test_role_binding_applies_only_in_its_namespace(cluster: Cluster) -> None:
+    await cluster.role("pod-reader", READ_PODS, namespace="team")
+    await cluster.bind("robot-reads", "pod-reader", sa("robot"), namespace="team", kind="Role")
     assert cluster.decide(ROBOT, "list", "pods", namespace="team").reason == (
         'RBAC: allowed by RoleBinding "robot-reads/team" of Role "pod-reader" to ServiceAccount "robot/team"'
     )
@@ -116,111 +129,111 @@ def test_role_binding_applies_only_in_its_namespace(cluster: Cluster) -> None:
     assert cluster.decide(ROBOT, "list", "pods").decision is Decision.NO_OPINION
 
 
-def test_role_binding_may_grant_a_cluster_role_within_its_namespace(cluster: Cluster) -> None:
-    cluster.role("pod-reader", READ_PODS)
-    cluster.bind("alice-reads", "pod-reader", user("alice"), namespace="team")
+async def test_role_binding_may_grant_a_cluster_role_within_its_namespace(cluster: Cluster) -> None:
+    await cluster.role("pod-reader", READ_PODS)
+    await cluster.bind("alice-reads", "pod-reader", user("alice"), namespace="team")
     assert cluster.decide(ALICE, "list", "pods", namespace="team").reason == (
         'RBAC: allowed by RoleBinding "alice-reads/team" of ClusterRole "pod-reader" to User "alice"'
     )
     assert cluster.decide(ALICE, "list", "pods", namespace="default").decision is Decision.NO_OPINION
 
 
-def test_service_account_subjects(cluster: Cluster) -> None:
-    cluster.role("pod-reader", READ_PODS)
+async def test_service_account_subjects(cluster: Cluster) -> None:
+    await cluster.role("pod-reader", READ_PODS)
     # explicit namespace in a ClusterRoleBinding; a namespace-less one there matches nobody
     robots = {"metadata": {"name": "robots"}, "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "pod-reader"},
               "subjects": [sa("robot"), sa("robot", "team")]}  # fmt: skip
-    cluster.store_raw("clusterrolebindings", robots)  # the namespace-less subject is a 422 through the API
+    await cluster.store_raw("clusterrolebindings", robots)  # the namespace-less subject is a 422 through the API
     assert cluster.decide(ROBOT, "list", "pods", namespace="default").reason == (
         'RBAC: allowed by ClusterRoleBinding "robots" of ClusterRole "pod-reader" to ServiceAccount "robot/team"'
     )
     other = UserInfo("system:serviceaccount:default:robot", groups=("system:serviceaccounts",))
     assert cluster.decide(other, "list", "pods", namespace="default").decision is Decision.NO_OPINION
     # a User subject spelled like a service account is the same user name
-    cluster.bind("by-name", "pod-reader", user("system:serviceaccount:default:robot"))
+    await cluster.bind("by-name", "pod-reader", user("system:serviceaccount:default:robot"))
     assert cluster.decide(other, "list", "pods", namespace="default").decision is Decision.ALLOW
 
 
-def test_a_role_binding_does_not_reach_a_role_of_another_namespace(cluster: Cluster) -> None:
-    cluster.role("pod-reader", READ_PODS, namespace="default")
-    cluster.bind("alice-reads", "pod-reader", user("alice"), namespace="team", kind="Role")
+async def test_a_role_binding_does_not_reach_a_role_of_another_namespace(cluster: Cluster) -> None:
+    await cluster.role("pod-reader", READ_PODS, namespace="default")
+    await cluster.bind("alice-reads", "pod-reader", user("alice"), namespace="team", kind="Role")
     verdict = cluster.decide(ALICE, "list", "pods", namespace="team")
     assert verdict == Verdict(Decision.NO_OPINION, 'RBAC: role.rbac.authorization.k8s.io "pod-reader" not found')
 
 
-def test_missing_roles_are_reported_together(cluster: Cluster) -> None:
-    cluster.bind("a", "gone", group("dev"))
-    cluster.bind("b", "also-gone", user("alice"))
-    cluster.bind("c", "gone", user("alice"))
+async def test_missing_roles_are_reported_together(cluster: Cluster) -> None:
+    await cluster.bind("a", "gone", group("dev"))
+    await cluster.bind("b", "also-gone", user("alice"))
+    await cluster.bind("c", "gone", user("alice"))
     assert cluster.decide(ALICE, "list", "pods").reason == (
         'RBAC: [clusterrole.rbac.authorization.k8s.io "gone" not found, '
         'clusterrole.rbac.authorization.k8s.io "also-gone" not found]'
     )
 
 
-def test_allow_wins_over_missing_roles(cluster: Cluster) -> None:
-    cluster.role("pod-reader", READ_PODS)
-    cluster.bind("a-broken", "gone", user("alice"))
-    cluster.bind("b-works", "pod-reader", user("alice"))
+async def test_allow_wins_over_missing_roles(cluster: Cluster) -> None:
+    await cluster.role("pod-reader", READ_PODS)
+    await cluster.bind("a-broken", "gone", user("alice"))
+    await cluster.bind("b-works", "pod-reader", user("alice"))
     assert cluster.decide(ALICE, "list", "pods").decision is Decision.ALLOW
 
 
-def test_non_resource_urls(cluster: Cluster) -> None:
-    cluster.role("health", {"verbs": ["get"], "nonResourceURLs": ["/healthz", "/healthz/*"]})
-    cluster.bind("health", "health", group("system:authenticated"))
+async def test_non_resource_urls(cluster: Cluster) -> None:
+    await cluster.role("health", {"verbs": ["get"], "nonResourceURLs": ["/healthz", "/healthz/*"]})
+    await cluster.bind("health", "health", group("system:authenticated"))
     assert cluster.decide(BOB, "get", path="/healthz/etcd").decision is Decision.ALLOW
     assert cluster.decide(BOB, "get", path="/metrics").decision is Decision.NO_OPINION
 
 
-def test_the_index_follows_changes_and_deletions(cluster: Cluster) -> None:
-    cluster.role("pod-reader", READ_PODS)
-    cluster.bind("alice-reads", "pod-reader", user("alice"))
+async def test_the_index_follows_changes_and_deletions(cluster: Cluster) -> None:
+    await cluster.role("pod-reader", READ_PODS)
+    await cluster.bind("alice-reads", "pod-reader", user("alice"))
     assert cluster.decide(ALICE, "list", "pods").decision is Decision.ALLOW
     # the role loses the permission
     spec = CATALOG.lookup(RBAC, "v1", "clusterroles")
     assert spec is not None
-    cluster.rest.update(spec, "", "pod-reader", {"metadata": {"name": "pod-reader"}, "rules": []})
+    await cluster.rest.update(spec, "", "pod-reader", {"metadata": {"name": "pod-reader"}, "rules": []})
     assert cluster.decide(ALICE, "list", "pods").decision is Decision.NO_OPINION
     # the binding moves to another subject
     bindings = CATALOG.lookup(RBAC, "v1", "clusterrolebindings")
     assert bindings is not None
-    cluster.rest.update(spec, "", "pod-reader", {"metadata": {"name": "pod-reader"}, "rules": [READ_PODS]})
-    cluster.rest.update(bindings, "", "alice-reads", {
+    await cluster.rest.update(spec, "", "pod-reader", {"metadata": {"name": "pod-reader"}, "rules": [READ_PODS]})
+    await cluster.rest.update(bindings, "", "alice-reads", {
         "metadata": {"name": "alice-reads"},
         "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "pod-reader"}, "subjects": [user("bob")],
     })  # fmt: skip
     assert cluster.decide(ALICE, "list", "pods").decision is Decision.NO_OPINION
     assert cluster.decide(BOB, "list", "pods").decision is Decision.ALLOW
-    cluster.delete("clusterrolebindings", "", "alice-reads")
+    await cluster.delete("clusterrolebindings", "", "alice-reads")
     assert cluster.decide(BOB, "list", "pods").decision is Decision.NO_OPINION
 
 
-def test_unrelated_bindings_are_never_visited(cluster: Cluster) -> None:
-    cluster.role("pod-reader", READ_PODS)
+async def test_unrelated_bindings_are_never_visited(cluster: Cluster) -> None:
+    await cluster.role("pod-reader", READ_PODS)
     for i in range(200):
-        cluster.bind(f"other-{i}", "missing-role", user(f"user-{i}"))
+        await cluster.bind(f"other-{i}", "missing-role", user(f"user-{i}"))
     # none of the 200 broken bindings names alice, so none is even looked at
     assert cluster.decide(ALICE, "list", "pods") == Verdict(Decision.NO_OPINION, "")
 
 
-def test_malformed_bindings_and_roles_are_ignored(cluster: Cluster) -> None:
+async def test_malformed_bindings_and_roles_are_ignored(cluster: Cluster) -> None:
     # none of these gets through the API (400 or 422): the authorizer must still survive them
-    cluster.store_raw("clusterroles", {"metadata": {"name": "odd"}, "rules": [7, {"verbs": "get"}]})
-    cluster.store_raw("clusterrolebindings", {
+    await cluster.store_raw("clusterroles", {"metadata": {"name": "odd"}, "rules": [7, {"verbs": "get"}]})
+    await cluster.store_raw("clusterrolebindings", {
         "metadata": {"name": "odd"}, "roleRef": "odd", "subjects": [None, {"kind": "Group", "name": "dev"}],
     })  # fmt: skip
-    cluster.store_raw("clusterrolebindings", {"metadata": {"name": "odd2"}, "subjects": {"x": 1}})
+    await cluster.store_raw("clusterrolebindings", {"metadata": {"name": "odd2"}, "subjects": {"x": 1}})
     verdict = cluster.decide(ALICE, "list", "pods")
     assert verdict == Verdict(Decision.NO_OPINION, 'RBAC: unsupported role reference kind: ""')
 
 
-def test_rules_for_lists_what_applies(cluster: Cluster) -> None:
-    cluster.role("pod-reader", READ_PODS, {"verbs": ["get"], "nonResourceURLs": ["/x"]})
-    cluster.role("named", {"verbs": ["get"], "apiGroups": ["apps"], "resources": ["deployments"], "resourceNames": ["web"]},
+async def test_rules_for_lists_what_applies(cluster: Cluster) -> None:
+    await cluster.role("pod-reader", READ_PODS, {"verbs": ["get"], "nonResourceURLs": ["/x"]})
+    await cluster.role("named", {"verbs": ["get"], "apiGroups": ["apps"], "resources": ["deployments"], "resourceNames": ["web"]},
                  namespace="team")  # fmt: skip
-    cluster.bind("alice-reads", "pod-reader", user("alice"))
-    cluster.bind("alice-web", "named", user("alice"), namespace="team", kind="Role")
-    cluster.bind("broken", "gone", user("alice"), namespace="team")
+    await cluster.bind("alice-reads", "pod-reader", user("alice"))
+    await cluster.bind("alice-web", "named", user("alice"), namespace="team", kind="Role")
+    await cluster.bind("broken", "gone", user("alice"), namespace="team")
     result = cluster.authorizer.rules_for(ALICE, "team")
     assert result.resource_rules == (
         {"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods"]},

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any, Protocol
 
 import pytest
 
@@ -13,7 +14,8 @@ from kubegate.api import errors
 from kubegate.api.user import UserInfo
 from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
 from kubegate.registry.catalog import Catalog
-from kubegate.storage.memory import Store
+from kubegate.storage.cacher import Cacher
+from tests.support.memory_cache import started_cache
 
 CATALOG = Catalog.build(BUILTIN_RESOURCES, preferred=PREFERRED_VERSIONS)
 PODS = CATALOG.lookup("", "v1", "pods")
@@ -34,13 +36,27 @@ VOLUME = {
 }
 
 
-def store_with(*accounts: dict[str, Any], namespace: str = "team") -> Store:
-    store = Store()
-    store.create(("", "namespaces"), ("", namespace), {"metadata": {"name": namespace}, "status": {"phase": "Active"}})
-    for account in accounts:
-        name = account["metadata"]["name"]
-        store.create(("", "serviceaccounts"), (namespace, name), {**account, "metadata": {**account["metadata"], "namespace": namespace}})
-    return store
+class StoreWith(Protocol):
+    def __call__(self, *accounts: dict[str, Any], namespace: str = "team") -> Awaitable[Cacher]: ...
+
+
+@pytest.fixture
+async def store_with() -> AsyncIterator[StoreWith]:
+    """Makes a started cache holding an Active namespace and these accounts in it; all stopped at the end."""
+    started: list[Cacher] = []
+
+    async def make(*accounts: dict[str, Any], namespace: str = "team") -> Cacher:
+        store = await started_cache()
+        started.append(store)
+        await store.create(("", "namespaces"), ("", namespace), {"metadata": {"name": namespace}, "status": {"phase": "Active"}})
+        for account in accounts:
+            name = account["metadata"]["name"]
+            await store.create(("", "serviceaccounts"), (namespace, name), {**account, "metadata": {**account["metadata"], "namespace": namespace}})
+        return store
+
+    yield make
+    for store in started:
+        await store.stop()
 
 
 def account(name: str = "default", **fields: Any) -> dict[str, Any]:
@@ -51,7 +67,7 @@ def pod(**spec: Any) -> dict[str, Any]:
     return {"metadata": {"name": "web"}, "spec": {"containers": [{"name": "app", "image": "nginx"}], **spec}}
 
 
-async def admit(store: Store, obj: dict[str, Any] | None, *, operation: str = CREATE, namespace: str = "team",
+async def admit(store: Cacher, obj: dict[str, Any] | None, *, operation: str = CREATE, namespace: str = "team",
                 subresource: str = "") -> dict[str, Any] | None:
     assert PODS is not None
     attributes = AdmissionAttributes(
@@ -62,8 +78,8 @@ async def admit(store: Store, obj: dict[str, Any] | None, *, operation: str = CR
     return obj
 
 
-async def test_a_pod_runs_as_default_with_the_token_volume_mounted() -> None:
-    admitted = await admit(store_with(account()), pod())
+async def test_a_pod_runs_as_default_with_the_token_volume_mounted(store_with: StoreWith) -> None:
+    admitted = await admit(await store_with(account()), pod())
     assert admitted is not None
     spec = admitted["spec"]
     assert spec["serviceAccountName"] == spec["serviceAccount"] == "default"
@@ -72,17 +88,17 @@ async def test_a_pod_runs_as_default_with_the_token_volume_mounted() -> None:
     assert "imagePullSecrets" not in spec
 
 
-async def test_a_missing_account_is_refused_with_the_real_message() -> None:
+async def test_a_missing_account_is_refused_with_the_real_message(store_with: StoreWith) -> None:
     with pytest.raises(errors.StatusError) as caught:
-        await admit(store_with(account()), pod(serviceAccountName="robot"))
+        await admit(await store_with(account()), pod(serviceAccountName="robot"))
     assert caught.value.code == 403
     assert caught.value.message == (
         'pods "web" is forbidden: error looking up service account team/robot: serviceaccount "robot" not found'
     )
 
 
-async def test_the_deprecated_field_names_the_account() -> None:
-    admitted = await admit(store_with(account("robot")), pod(serviceAccount="robot"))
+async def test_the_deprecated_field_names_the_account(store_with: StoreWith) -> None:
+    admitted = await admit(await store_with(account("robot")), pod(serviceAccount="robot"))
     assert admitted is not None
     assert admitted["spec"]["serviceAccountName"] == "robot"
 
@@ -95,24 +111,24 @@ async def test_the_deprecated_field_names_the_account() -> None:
     (False, True, False),
 ])
 async def test_automount_follows_the_pod_then_the_account(
-    pod_says: bool | None, account_says: bool | None, mounted: bool
+    pod_says: bool | None, account_says: bool | None, mounted: bool, store_with: StoreWith
 ) -> None:
     sa = account() if account_says is None else account(automountServiceAccountToken=account_says)
     spec = {} if pod_says is None else {"automountServiceAccountToken": pod_says}
-    admitted = await admit(store_with(sa), pod(**spec))
+    admitted = await admit(await store_with(sa), pod(**spec))
     assert admitted is not None
     assert ("volumes" in admitted["spec"]) is mounted
     assert ("volumeMounts" in admitted["spec"]["containers"][0]) is mounted
 
 
-async def test_every_container_is_mounted_unless_it_uses_the_path_already() -> None:
+async def test_every_container_is_mounted_unless_it_uses_the_path_already(store_with: StoreWith) -> None:
     own = {"name": "mine", "mountPath": MOUNT["mountPath"]}
     obj = pod(
         initContainers=[{"name": "init", "image": "busybox"}],
         containers=[{"name": "a", "image": "x"}, {"name": "b", "image": "y", "volumeMounts": [own]}],
         volumes=[{"name": "mine", "emptyDir": {}}],
     )
-    admitted = await admit(store_with(account()), obj)
+    admitted = await admit(await store_with(account()), obj)
     assert admitted is not None
     spec = admitted["spec"]
     assert spec["initContainers"][0]["volumeMounts"] == [MOUNT]
@@ -121,27 +137,27 @@ async def test_every_container_is_mounted_unless_it_uses_the_path_already() -> N
     assert spec["volumes"] == [{"name": "mine", "emptyDir": {}}, VOLUME]
 
 
-async def test_an_existing_kube_api_access_volume_is_reused() -> None:
+async def test_an_existing_kube_api_access_volume_is_reused(store_with: StoreWith) -> None:
     existing = {"name": "kube-api-access-zzzzz", "projected": {"sources": []}}
-    admitted = await admit(store_with(account()), pod(volumes=[existing]))
+    admitted = await admit(await store_with(account()), pod(volumes=[existing]))
     assert admitted is not None
     assert admitted["spec"]["volumes"] == [existing]
     assert admitted["spec"]["containers"][0]["volumeMounts"] == [{**MOUNT, "name": "kube-api-access-zzzzz"}]
 
 
-async def test_no_volume_when_every_container_has_its_own_mount() -> None:
+async def test_no_volume_when_every_container_has_its_own_mount(store_with: StoreWith) -> None:
     own = {"name": "x", "mountPath": MOUNT["mountPath"]}
-    admitted = await admit(store_with(account()), pod(containers=[{"name": "a", "volumeMounts": [own]}]))
+    admitted = await admit(await store_with(account()), pod(containers=[{"name": "a", "volumeMounts": [own]}]))
     assert admitted is not None
     assert "volumes" not in admitted["spec"]
 
 
-async def test_image_pull_secrets_come_from_the_account_when_the_pod_has_none() -> None:
+async def test_image_pull_secrets_come_from_the_account_when_the_pod_has_none(store_with: StoreWith) -> None:
     sa = account(imagePullSecrets=[{"name": "registry"}])
-    admitted = await admit(store_with(sa), pod())
+    admitted = await admit(await store_with(sa), pod())
     assert admitted is not None
     assert admitted["spec"]["imagePullSecrets"] == [{"name": "registry"}]
-    admitted = await admit(store_with(sa), pod(imagePullSecrets=[{"name": "own"}]))
+    admitted = await admit(await store_with(sa), pod(imagePullSecrets=[{"name": "own"}]))
     assert admitted is not None
     assert admitted["spec"]["imagePullSecrets"] == [{"name": "own"}]
 
@@ -155,16 +171,16 @@ async def test_image_pull_secrets_come_from_the_account_when_the_pod_has_none() 
     ({"imagePullSecrets": [{"name": "reg"}]},
      'imagePullSecrets[0].name="reg" is not allowed because service account default does not reference that imagePullSecret'),
 ])
-async def test_enforced_mountable_secrets(spec: dict[str, Any], message: str) -> None:
+async def test_enforced_mountable_secrets(spec: dict[str, Any], message: str, store_with: StoreWith) -> None:
     sa = account(metadata={"name": "default", "annotations": {"kubernetes.io/enforce-mountable-secrets": "true"}},
                  secrets=[{"name": "allowed"}])
     with pytest.raises(errors.StatusError) as caught:
-        await admit(store_with(sa), pod(**spec))
+        await admit(await store_with(sa), pod(**spec))
     assert caught.value.message == f'pods "web" is forbidden: {message}'
     allowed = copy.deepcopy(sa)
     allowed["secrets"] = [{"name": "db"}]
     allowed["imagePullSecrets"] = [{"name": "reg"}]
-    assert await admit(store_with(allowed), pod(**spec)) is not None
+    assert await admit(await store_with(allowed), pod(**spec)) is not None
 
 
 @pytest.mark.parametrize(("spec", "message"), [
@@ -173,24 +189,24 @@ async def test_enforced_mountable_secrets(spec: dict[str, Any], message: str) ->
     ({"volumes": [{"name": "t", "projected": {"sources": [{"serviceAccountToken": {"path": "t"}}]}}]},
      "a mirror pod may not use ServiceAccountToken volume projections"),
 ])
-async def test_mirror_pods_may_not_use_credentials(spec: dict[str, Any], message: str) -> None:
+async def test_mirror_pods_may_not_use_credentials(spec: dict[str, Any], message: str, store_with: StoreWith) -> None:
     obj = pod(**spec)
     obj["metadata"]["annotations"] = {"kubernetes.io/config.mirror": "hash"}
     with pytest.raises(errors.StatusError) as caught:
-        await admit(store_with(account()), obj)
+        await admit(await store_with(account()), obj)
     assert caught.value.message == f'pods "web" is forbidden: {message}'
 
 
-async def test_a_plain_mirror_pod_is_left_untouched() -> None:
+async def test_a_plain_mirror_pod_is_left_untouched(store_with: StoreWith) -> None:
     obj = pod()
     obj["metadata"]["annotations"] = {"kubernetes.io/config.mirror": "hash"}
     before = copy.deepcopy(obj)
-    assert await admit(store_with(account()), obj) == before
+    assert await admit(await store_with(account()), obj) == before
 
 
 @pytest.mark.parametrize("case", ["update", "subresource", "missing namespace", "no spec"])
-async def test_what_the_plugin_leaves_alone(case: str) -> None:
-    store = store_with()  # no accounts at all: a checked pod would be refused
+async def test_what_the_plugin_leaves_alone(case: str, store_with: StoreWith) -> None:
+    store = await store_with()  # no accounts at all: a checked pod would be refused
     obj = pod() if case != "no spec" else {"metadata": {"name": "web"}}
     before = copy.deepcopy(obj)
     if case == "update":

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from kubegate.endpoints.handlers import watch
-from kubegate.storage.memory import ADDED, DELETED, MODIFIED, Event, Stored
+from kubegate.registry.objects import ADDED, DELETED, MODIFIED, Event, Stored
 
 KEY = ("", "configmaps")
 

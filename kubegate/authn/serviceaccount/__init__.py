@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from kubegate.authn.serviceaccount.claims import LEGACY_ISSUER
-from kubegate.authn.serviceaccount.getter import StoreGetter
+from kubegate.authn.serviceaccount.getter import StoreGetter, Touch
 from kubegate.authn.serviceaccount.jwt import JWTTokenAuthenticator
 from kubegate.authn.serviceaccount.keys import PublicKey, load_public_keys
 from kubegate.authn.serviceaccount.validators import BoundValidator, LegacyValidator
 from kubegate.config import ServerConfig
 from kubegate.pki import PkiFiles
-from kubegate.storage.memory import Store
+from kubegate.registry.objects import ObjectCache
 
 
 def key_files(config: ServerConfig, *, pki: PkiFiles | None) -> tuple[Path, ...]:
@@ -33,12 +33,12 @@ def verification_keys(config: ServerConfig, *, pki: PkiFiles | None) -> list[Pub
 
 
 def authenticators_from_config(
-    config: ServerConfig, *, pki: PkiFiles | None, store: Store
+    config: ServerConfig, *, pki: PkiFiles | None, store: ObjectCache, touch: Touch | None = None
 ) -> list[JWTTokenAuthenticator]:
     keys = verification_keys(config, pki=pki)
     if not keys:
         return []
-    getter = StoreGetter(store)
+    getter = StoreGetter(store, touch=touch)
     audiences = config.api_audiences_or_default
     authenticators = [
         JWTTokenAuthenticator(

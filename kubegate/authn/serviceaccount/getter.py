@@ -11,11 +11,13 @@ The one write: a legacy token in use gets its Secret labelled
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
 from kubegate.api import errors, meta
-from kubegate.storage.memory import Store
+from kubegate.registry.objects import ObjectCache
 
 SERVICE_ACCOUNTS = ("", "serviceaccounts")
 SECRETS = ("", "secrets")
@@ -29,9 +31,15 @@ class NotFound(LookupError):
     """The named object does not exist; the message is the apiserver's NotFound message."""
 
 
+#: Writes a change to one stored object (retried on races), for the last-used label.
+Touch = Callable[[tuple[str, str], tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]], Coroutine[Any, Any, None]]
+
+
 class StoreGetter:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: ObjectCache, *, touch: Touch | None = None) -> None:
         self._store = store
+        self._touch = touch
+        self._pending: set[asyncio.Task[None]] = set()
 
     def _get(self, resource: tuple[str, str], namespace: str, name: str) -> dict[str, Any]:
         stored = self._store.get(resource, (namespace, name))
@@ -64,8 +72,14 @@ class StoreGetter:
         current = self._store.get(SECRETS, key)
         if current is None or current.obj["metadata"].get("uid") != metadata.get("uid"):
             return
-        updated_meta = {**current.obj["metadata"], "labels": {**(current.obj["metadata"].get("labels") or {}),
-                                                               LAST_USED_LABEL: today}}
-        updated_meta.pop("resourceVersion", None)
-        # A lost race only means another request labelled it first.
-        self._store.update(SECRETS, key, {**current.obj, "metadata": updated_meta}, expected=current.revision)
+        if self._touch is None:
+            return
+
+        def labelled(obj: dict[str, Any]) -> dict[str, Any]:
+            labels = {**(obj["metadata"].get("labels") or {}), LAST_USED_LABEL: today}
+            return {**obj, "metadata": {**obj["metadata"], "labels": labels}}
+
+        # Written after the answer, as the real authenticator's tracking does not hold up the request.
+        task = asyncio.get_running_loop().create_task(self._touch(SECRETS, key, labelled))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)

@@ -29,7 +29,7 @@ from kubegate.authz.node import references as refs
 from kubegate.authz.node.graph import NodeGraph
 from kubegate.authz.node.rules import NODE_RULES
 from kubegate.authz.rbac.rules import rule_allows
-from kubegate.storage.memory import Store
+from kubegate.registry.objects import ObjectCache
 
 NODE_USER_PREFIX = "system:node:"
 NODES_GROUP = "system:nodes"
@@ -69,7 +69,7 @@ class NodeAuthorizer:
         }
 
     @classmethod
-    def for_store(cls, store: Store) -> NodeAuthorizer:
+    def for_store(cls, store: ObjectCache) -> NodeAuthorizer:
         return cls(NodeGraph(store))
 
     async def authorize(self, attributes: Attributes) -> Verdict:

@@ -15,7 +15,7 @@ from typing import Any
 
 from kubegate.authz.node import references
 from kubegate.authz.node.references import PV, SECRET, Vertex
-from kubegate.storage.memory import DELETED, Event, ObjectKey, ResourceKey, Store
+from kubegate.registry.objects import DELETED, Event, ObjectCache, ObjectKey, ResourceKey
 
 PODS: ResourceKey = ("", "pods")
 PERSISTENT_VOLUMES: ResourceKey = ("", "persistentvolumes")
@@ -23,7 +23,7 @@ VOLUME_ATTACHMENTS: ResourceKey = ("storage.k8s.io", "volumeattachments")
 
 
 class NodeGraph:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: ObjectCache) -> None:
         #: pod -> (its node, what it uses)
         self._pods: dict[ObjectKey, tuple[str, frozenset[Vertex]]] = {}
         #: used object -> node -> number of pods on that node using it
@@ -37,7 +37,7 @@ class NodeGraph:
             for stored in store.scan(resource):
                 meta = stored.obj.get("metadata") or {}
                 self._apply(resource, (str(meta.get("namespace") or ""), str(meta.get("name") or "")), stored.obj)
-        store.add_listener(self._observe)
+        store.subscribe(self._observe)
 
     # questions ---------------------------------------------------------------------------
 

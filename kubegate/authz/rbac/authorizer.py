@@ -13,7 +13,7 @@ from kubegate.authz.authorizer import Attributes, Decision, RulesResult, Verdict
 from kubegate.authz.rbac.index import PolicyIndex
 from kubegate.authz.rbac.resolver import RoleNotFound, RuleResolver, RuleSource
 from kubegate.authz.rbac.rules import PolicyRule, rule_allows
-from kubegate.storage.memory import Store
+from kubegate.registry.objects import ObjectCache
 
 
 class RBACAuthorizer:
@@ -21,7 +21,7 @@ class RBACAuthorizer:
         self._resolver = resolver
 
     @classmethod
-    def for_store(cls, store: Store) -> RBACAuthorizer:
+    def for_store(cls, store: ObjectCache) -> RBACAuthorizer:
         return cls(RuleResolver(PolicyIndex(store)))
 
     async def authorize(self, attributes: Attributes) -> Verdict:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubegate.authz.rbac.rules import PolicyRule, rules_from_json
-from kubegate.storage.memory import Event, Store, Stored
+from kubegate.registry.objects import Event, ObjectCache, Stored
 
 GROUP = "rbac.authorization.k8s.io"
 ROLES = (GROUP, "roles")
@@ -92,14 +92,14 @@ def service_account_user(namespace: str, name: str) -> str:
 class PolicyIndex:
     """Roles, cluster roles and bindings of one store, indexed for lookups by subject."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: ObjectCache) -> None:
         self._store = store
         self._roles: dict[tuple[str, str], tuple[PolicyRule, ...]] = {}
         self._cluster_roles: dict[str, tuple[PolicyRule, ...]] = {}
         self._bindings: dict[tuple[str, str], tuple[Binding, frozenset[SubjectKey]]] = {}
         # (namespace, subject key) -> names of bindings; namespace "" holds ClusterRoleBindings
         self._by_subject: dict[tuple[str, SubjectKey], set[str]] = {}
-        store.add_listener(self._observe)
+        store.subscribe(self._observe)
         for resource in (ROLES, CLUSTER_ROLES, ROLE_BINDINGS, CLUSTER_ROLE_BINDINGS):
             for stored in store.scan(resource):
                 self._refresh(resource, _key_of(stored))

@@ -6,16 +6,15 @@ passes) and asks, as a SubjectAccessReview for the requester recorded in the spe
 may `create` `certificatesigningrequests/selfnodeclient` (renewing their own node's
 certificate: the CN is their own name) or `.../nodeclient` (any node, the bootstrap case). If
 so it adds an `Approved` condition (reason `AutoApproved`); otherwise the request waits for a
-person. Authorization may ask a webhook, so this controller runs as a task, after the write
-that woke it.
+person. Like every controller here it reconciles after the write that woke it; authorization
+may ask a webhook meanwhile.
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from kubegate.api import errors
 from kubegate.api.user import UserInfo
 from kubegate.authz.authorizer import Attributes, Authorizer, Decision
+from kubegate.controllers.informer import Controller, Informers
 from kubegate.registry.certificates import api
 from kubegate.registry.certificates.kubelet import kubelet_client_problem
 from kubegate.registry.certificates.request import (
@@ -33,9 +33,9 @@ from kubegate.registry.certificates.request import (
     requested_names,
 )
 from kubegate.registry.fieldmanagers import FieldManagers
+from kubegate.registry.objects import DELETED, Event
 from kubegate.registry.rest import GenericStore
 from kubegate.registry.spec import ResourceSpec
-from kubegate.storage.memory import DELETED, Event
 
 log = logging.getLogger("kubegate.controllers.certificates.approver")
 
@@ -80,45 +80,37 @@ def requester(csr: dict[str, Any]) -> UserInfo:
     )
 
 
-class CSRApprovingController:
+class CSRApprovingController(Controller):
+    """Keys are CertificateSigningRequest names."""
+
+    name = "csrapproving"
+
     def __init__(
-        self, rest: GenericStore, spec: ResourceSpec, *, authorizer: Authorizer, field_managers: FieldManagers | None = None
+        self,
+        informers: Informers,
+        rest: GenericStore,
+        spec: ResourceSpec,
+        *,
+        authorizer: Authorizer,
+        field_managers: FieldManagers | None = None,
     ) -> None:
+        super().__init__(informers)
         self._rest = rest
         self._spec = spec
         self._authorizer = authorizer
         self._fields = field_managers.for_resource(spec, "approval") if field_managers is not None else None
-        self._queued: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        rest.store.add_listener(self._observe)
+        self.watch(api.KEY, self._changed)
 
-    def _observe(self, event: Event) -> None:
-        if event.resource != api.KEY or event.type == DELETED or not _pending(event.stored.obj):
-            return
-        if api.signer_name(event.stored.obj) != api.KUBE_APISERVER_CLIENT_KUBELET:
-            return
-        name = event.key[1]
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # written while the server is being built: nothing to approve yet
-            return
-        if name in self._queued:
-            return
-        self._queued.add(name)
-        task = loop.create_task(self._run(name))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _changed(self, event: Event) -> Iterable[str]:
+        if event.type == DELETED or not _waiting(event.stored.obj):
+            return ()
+        return (event.key[1],)
 
-    async def _run(self, name: str) -> None:
-        try:
-            await self.sync(name)
-        except Exception:  # a controller must keep going; the next change retries
-            log.exception("approving CertificateSigningRequest %s failed", name)
-        finally:
-            self._queued.discard(name)
+    def initial_keys(self) -> Iterable[str]:
+        return [stored.obj["metadata"]["name"] for stored in self.informers.list(api.KEY) if _waiting(stored.obj)]
 
-    async def sync(self, name: str) -> None:
-        current = self._rest.find(self._spec, "", name)
+    async def reconcile(self, name: str) -> None:
+        current = self.cache.get(api.KEY, ("", name))
         if current is None or not _pending(current.obj):
             return
         csr = current.obj
@@ -128,7 +120,7 @@ class CSRApprovingController:
             return
         for recognizer in RECOGNIZERS:
             if recognizer.recognize(csr, names) and await self._allowed(csr, recognizer.subresource):
-                self._approve(csr, recognizer.message)
+                await self._approve(name, recognizer.message)
                 return
 
     async def _allowed(self, csr: dict[str, Any], subresource: str) -> bool:
@@ -138,19 +130,31 @@ class CSRApprovingController:
         ))  # fmt: skip
         return verdict.decision is Decision.ALLOW
 
-    def _approve(self, csr: dict[str, Any], message: str) -> None:
-        body = copy.deepcopy(csr)
-        status = body["status"] = api.section(body, "status")
-        status["conditions"] = [*api.conditions(csr), {
-            "type": api.APPROVED, "status": "True", "reason": "AutoApproved", "message": message,
-        }]  # fmt: skip
+    async def _approve(self, name: str, message: str) -> None:
+        async def approved(live: dict[str, Any] | None) -> dict[str, Any]:
+            if live is None:
+                raise errors.not_found(self._spec.plural, name, group=self._spec.group)
+            if not _pending(live):
+                return live  # approved, denied or issued meanwhile: nothing to add
+            body = copy.deepcopy(live)
+            status = body["status"] = api.section(body, "status")
+            status["conditions"] = [*api.conditions(live), {
+                "type": api.APPROVED, "status": "True", "reason": "AutoApproved", "message": message,
+            }]  # fmt: skip
+            return body
+
         fields = self._fields
         track = (lambda live, new: fields.update(live, new, MANAGER)) if fields is not None else None
         try:
-            self._rest.update(self._spec, "", csr["metadata"]["name"], body, subresource="approval", track=track)
+            await self._rest.update(self._spec, "", name, approved, subresource="approval", track=track)
         except errors.StatusError as error:
             if error.code not in (404, 409):
                 log.warning("approving CertificateSigningRequest failed: %s", error.message)
+
+
+def _waiting(csr: dict[str, Any]) -> bool:
+    """A pending request for the kubelet client signer: the only kind this controller approves."""
+    return _pending(csr) and api.signer_name(csr) == api.KUBE_APISERVER_CLIENT_KUBELET
 
 
 def _pending(csr: dict[str, Any]) -> bool:

@@ -25,7 +25,7 @@ from kubegate.endpoints.handlers.common import Target
 from kubegate.endpoints.responses import stored_response, value_response
 
 if TYPE_CHECKING:
-    from kubegate.server.state import APIServer
+    from kubegate.endpoints.state import APIServer
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -80,10 +80,8 @@ async def apply_patch(
         return value_response(result, target.accepted)
 
     current = server.rest.find(target.spec, target.namespace, target.name)
-    applied = fields.apply(current.obj if current is not None else None, config, manager, force=force)
-    _check_name(applied, target)
-    applied = _as_typed(server, target, applied)
     if current is None:
+        applied = _applied(server, target, fields.apply(None, config, manager, force=force))
         uid = applied["metadata"].get("uid")
         if uid:
             raise errors.conflict(
@@ -92,13 +90,26 @@ async def apply_patch(
                 group=target.spec.group,
             )
         await admit(request, target, operation=CREATE, obj=applied, old=None, dry_run=dry_run)
-        created = server.rest.create(target.spec, target.namespace, applied, dry_run=dry_run, user=request[USER])
+        created = await server.rest.create(target.spec, target.namespace, applied, dry_run=dry_run, user=request[USER])
         return stored_response(created, target.accepted, status=201)
-    await admit(request, target, operation=UPDATE, obj=applied, old=current.obj, dry_run=dry_run)
-    stored, _ = server.rest.update(
-        target.spec, target.namespace, target.name, applied, subresource=target.subresource, dry_run=dry_run
+
+    async def updated(live: dict[str, Any] | None) -> dict[str, Any]:
+        """The configuration applied to the live object; again whenever another writer came first."""
+        if live is None:
+            raise errors.not_found(target.spec.plural, target.name, group=target.spec.group)
+        applied = _applied(server, target, fields.apply(live, config, manager, force=force))
+        await admit(request, target, operation=UPDATE, obj=applied, old=live, dry_run=dry_run)
+        return applied
+
+    stored, _ = await server.rest.update(
+        target.spec, target.namespace, target.name, updated, subresource=target.subresource, dry_run=dry_run
     )
     return stored_response(stored, target.accepted)
+
+
+def _applied(server: APIServer, target: Target, applied: dict[str, Any]) -> dict[str, Any]:
+    _check_name(applied, target)
+    return _as_typed(server, target, applied)
 
 
 def _as_typed(server: APIServer, target: Target, obj: dict[str, Any]) -> dict[str, Any]:

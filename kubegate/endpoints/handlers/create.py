@@ -42,7 +42,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         metadata = {}
     await admit(request, target, operation=CREATE, obj=body, old=None,
                 name=str(metadata.get("name") or ""), dry_run=is_dry_run)
-    stored = server.rest.create(
+    stored = await server.rest.create(
         target.spec, target.namespace, body, dry_run=is_dry_run, track=track, user=request[USER]
     )
     return stored_response(stored, target.accepted, status=201)

@@ -44,9 +44,10 @@ async def delete(request: web.Request) -> web.StreamResponse:
     options = await delete_options(request)
     spec = target.spec
     rest = server_of(request).rest
+    await rest.wait_fresh()
     current = rest.get(spec, target.namespace, target.name)
     await admit(request, target, operation=DELETE, obj=None, old=current.obj, dry_run=options.dry_run)
-    result = rest.delete_object(spec, target.namespace, target.name, options)
+    result = await rest.delete_object(spec, target.namespace, target.name, options)
     stored = result.stored
     if not result.deleted:
         # Held by finalizers or a grace period: the object as it waits. 202 only for the
@@ -69,7 +70,7 @@ async def delete_collection(request: web.Request) -> web.StreamResponse:
     for item in result.items:
         metadata = item.obj["metadata"]
         try:
-            rest.delete(target.spec, metadata.get("namespace", ""), metadata["name"], options)
+            await rest.delete(target.spec, metadata.get("namespace", ""), metadata["name"], options)
         except errors.StatusError as error:
             if error.code != 404:  # gone meanwhile is fine
                 raise

@@ -1,23 +1,30 @@
-"""Reads that name a revision not written yet wait for it, as the real watch cache does.
+"""How fresh a read must be before the cache answers it, as the real watch cache decides.
 
-A get, a NotOlderThan list or a watch asking for initial events at resourceVersion N is served
-from state at least as new as N. When N is ahead of the store the request blocks until a write
-reaches N, or gives up after `storage.memory.BLOCK_TIMEOUT` with the real 504 `Timeout: Too large
-resource version: N, current: M` (and `Retry-After: 1`).
+* resourceVersion "" (a consistent read): the cache first catches up with every write the backend
+  has acknowledged, through this process or any other sharing the backend (kube-apiserver 1.31+
+  serves consistent reads from its cache the same way).
+* resourceVersion N (NotOlderThan): the cache must have reached N; a revision not written yet
+  blocks until a write reaches it, or gives up after `BLOCK_TIMEOUT` with the real 504
+  `Timeout: Too large resource version: N, current: M` (and `Retry-After: 1`).
+* resourceVersion "0": whatever the cache holds now.
 """
 
 from __future__ import annotations
 
 from kubegate.api.listoptions import parse_resource_version
 from kubegate.registry.listing import too_large_resource_version
-from kubegate.storage import memory
+from kubegate.registry.rest import GenericStore
+from kubegate.storage import cacher as watch_cache
 
 
-async def wait_until_fresh(store: memory.Store, resource_version: str) -> None:
-    """Return once the store has reached `resource_version` ("" and "0" never wait)."""
+async def wait_until_fresh(rest: GenericStore, resource_version: str) -> None:
+    """Return once the cache may answer a read at `resource_version`."""
+    if resource_version == "":
+        await rest.wait_fresh()
+        return
     wanted = parse_resource_version(resource_version)
+    store = rest.store
     if wanted <= store.revision:
         return
-    if not await store.wait_for_revision(wanted, timeout=memory.BLOCK_TIMEOUT):
+    if not await store.wait_for_revision(wanted, timeout=watch_cache.BLOCK_TIMEOUT):
         raise too_large_resource_version(wanted, store.revision)
-

@@ -16,7 +16,7 @@ async def get(request: web.Request) -> web.StreamResponse:
     target = resolve_target(request, verb="get")
     server = server_of(request)
     # resourceVersion N reads state at least that new, waiting for it if need be.
-    await wait_until_fresh(server.store, request.rel_url.query.get("resourceVersion", ""))
+    await wait_until_fresh(server.rest, request.rel_url.query.get("resourceVersion", ""))
     storage = server.virtual_subresources.get((target.spec.group, target.spec.plural, target.subresource))
     if storage is not None:  # a subresource computed from its parent (scale)
         return value_response(storage.get(server.rest, target), target.accepted)

@@ -34,7 +34,7 @@ async def read_list(request: web.Request, target: Target, options: ListOptions) 
     server = server_of(request)
     matcher_for(target.spec, options.label_selector, options.field_selector)  # a bad field label is a 400 first
     if not options.continue_token and not is_exact(options):
-        await wait_until_fresh(server.store, options.resource_version)
+        await wait_until_fresh(server.rest, options.resource_version)
     return server.rest.list(target.spec, target.namespace, options)
 
 

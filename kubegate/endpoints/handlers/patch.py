@@ -130,13 +130,20 @@ async def patch(request: web.Request) -> web.StreamResponse:
         result = await storage.update(server.rest, target, transform, dry_run=is_dry_run)
         return value_response(result, target.accepted)
 
-    current = server.rest.get(target.spec, target.namespace, target.name)
-    patched = typed(_patched(patcher, current.obj, document, schema))
-    # Without a resourceVersion of its own, a patch applies to the version it was computed on.
-    patched["metadata"].setdefault("resourceVersion", current.obj["metadata"]["resourceVersion"])
-    await admit(request, target, operation=UPDATE, obj=patched, old=current.obj, dry_run=is_dry_run)
-    stored, _ = server.rest.update(
-        target.spec, target.namespace, target.name, patched,
+    server.rest.get(target.spec, target.namespace, target.name)  # 404 before anything else
+
+    async def updated(live: dict[str, Any] | None) -> dict[str, Any]:
+        """The patch applied to the live object; again whenever another writer came first."""
+        if live is None:
+            raise errors.not_found(target.spec.plural, target.name, group=target.spec.group)
+        patched = typed(_patched(patcher, live, document, schema))
+        # Without a resourceVersion of its own, a patch applies to the version it was computed on.
+        patched["metadata"].setdefault("resourceVersion", live["metadata"]["resourceVersion"])
+        await admit(request, target, operation=UPDATE, obj=patched, old=live, dry_run=is_dry_run)
+        return patched
+
+    stored, _ = await server.rest.update(
+        target.spec, target.namespace, target.name, updated,
         subresource=target.subresource, dry_run=is_dry_run,
         track=lambda live, new: fields.update(live, new, manager),
     )

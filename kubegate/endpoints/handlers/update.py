@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from kubegate.admission.attributes import CREATE, UPDATE
@@ -26,17 +28,15 @@ async def update(request: web.Request) -> web.StreamResponse:
     body = await fieldvalidation.read_typed_object(request, target, mode=mode)
     is_dry_run = dry_run(request.rel_url.query.getall("dryRun", []))
     track = tracker(request, target, options_kind="UpdateOptions")
-    current = server.rest.find(target.spec, target.namespace, target.name)
-    await admit(
-        request,
-        target,
-        operation=UPDATE if current is not None else CREATE,
-        obj=body,
-        old=current.obj if current is not None else None,
-        dry_run=is_dry_run,
-    )
-    stored, created = server.rest.update(
-        target.spec, target.namespace, target.name, body, subresource=target.subresource, dry_run=is_dry_run,
+
+    async def updated(live: dict[str, Any] | None) -> dict[str, Any]:
+        await admit(
+            request, target, operation=UPDATE if live is not None else CREATE, obj=body, old=live, dry_run=is_dry_run
+        )
+        return body
+
+    stored, created = await server.rest.update(
+        target.spec, target.namespace, target.name, updated, subresource=target.subresource, dry_run=is_dry_run,
         track=track,
     )
     return stored_response(stored, target.accepted, status=201 if created else 200)

@@ -38,8 +38,8 @@ from kubegate.endpoints.handlers.tabling import table_for
 from kubegate.endpoints.negotiation import Output
 from kubegate.registry import conversion
 from kubegate.registry.listing import matcher_for, too_large_resource_version
-from kubegate.storage import memory
-from kubegate.storage.memory import ADDED, DELETED, MODIFIED, Event, Stored, Watcher
+from kubegate.storage import cacher as watch_cache
+from kubegate.registry.objects import ADDED, DELETED, MODIFIED, Event, Stored, Watcher
 
 #: --min-request-timeout: a watch without timeoutSeconds ends after 1-2 times this.
 MIN_REQUEST_TIMEOUT = 1800
@@ -136,8 +136,10 @@ async def _start(request: web.Request, target: Target, options: ListOptions) -> 
         initial_events = True  # the legacy watch: current state first
     try:
         if initial_events:
+            if options.resource_version == "":
+                await rest.wait_fresh()  # a consistent start, as a consistent list
             if wanted > server.store.revision and not await server.store.wait_for_revision(
-                wanted, timeout=memory.BLOCK_TIMEOUT
+                wanted, timeout=watch_cache.BLOCK_TIMEOUT
             ):
                 return _Start(failure=too_large_resource_version(wanted, server.store.revision))
             state = rest.list(spec, namespace, ListOptions(options.label_selector, options.field_selector))

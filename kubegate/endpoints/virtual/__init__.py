@@ -14,7 +14,7 @@ from kubegate.endpoints.virtual.selfsubjectreview import create_self_subject_rev
 from kubegate.endpoints.virtual.selfsubjectrulesreview import create_self_subject_rules_review
 from kubegate.endpoints.virtual.subjectaccessreview import create_subject_access_review
 from kubegate.endpoints.virtual.tokenreview import create_token_review
-from kubegate.server.state import APIServer
+from kubegate.endpoints.state import APIServer
 
 
 def install(state: APIServer) -> None:

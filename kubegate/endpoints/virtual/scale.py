@@ -91,26 +91,33 @@ async def update_scale(
     Field ownership moves between the Scale's `spec.replicas` and the parent's field, and a
     resourceVersion the client sent on the Scale guards the parent's update.
     """
-    parent = rest.get(target.spec, target.namespace, target.name).obj
-    old = scale_of(parent)
-    old["metadata"]["managedFields"] = scale_fields.to_subresource(parent["metadata"].get("managedFields"))
-    new = await transform(old)
-    updated = copy.deepcopy(parent)
-    set_replicas(updated, _replicas(new, target.name))
-    metadata = updated["metadata"]
-    wanted = (new.get("metadata") or {}).get("resourceVersion")
-    if wanted:
-        metadata["resourceVersion"] = str(wanted)
-    owners = scale_fields.to_parent(
-        parent["metadata"].get("managedFields"),
-        (new.get("metadata") or {}).get("managedFields"),
-        parent_group_version=target.spec.group_version,
-    )
-    if owners is None:
-        metadata.pop("managedFields", None)
-    else:
-        metadata["managedFields"] = owners
-    stored, _ = rest.update(target.spec, target.namespace, target.name, updated, dry_run=dry_run)
+    rest.get(target.spec, target.namespace, target.name)  # 404 before anything else
+
+    async def updated(parent: dict[str, Any] | None) -> dict[str, Any]:
+        """The parent with the Scale's replicas; again whenever another writer came first."""
+        if parent is None:
+            raise errors.not_found(target.spec.plural, target.name, group=target.spec.group)
+        old = scale_of(parent)
+        old["metadata"]["managedFields"] = scale_fields.to_subresource(parent["metadata"].get("managedFields"))
+        new = await transform(old)
+        result = copy.deepcopy(parent)
+        set_replicas(result, _replicas(new, target.name))
+        metadata = result["metadata"]
+        wanted = (new.get("metadata") or {}).get("resourceVersion")
+        if wanted:
+            metadata["resourceVersion"] = str(wanted)
+        owners = scale_fields.to_parent(
+            parent["metadata"].get("managedFields"),
+            (new.get("metadata") or {}).get("managedFields"),
+            parent_group_version=target.spec.group_version,
+        )
+        if owners is None:
+            metadata.pop("managedFields", None)
+        else:
+            metadata["managedFields"] = owners
+        return result
+
+    stored, _ = await rest.update(target.spec, target.namespace, target.name, updated, dry_run=dry_run)
     return scale_of(stored.obj)
 
 

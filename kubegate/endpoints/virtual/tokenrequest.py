@@ -35,8 +35,8 @@ from kubegate.authn.serviceaccount.issuer import TokenIssuer
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.handlers.common import Target, check_kind, read_object
 from kubegate.endpoints.responses import value_response
-from kubegate.server.state import APIServer
-from kubegate.storage.memory import Store
+from kubegate.endpoints.state import APIServer
+from kubegate.registry.objects import ObjectCache
 
 KIND = "TokenRequest"
 GROUP = "authentication.k8s.io"
@@ -102,7 +102,7 @@ class TokenRequestREST:
             response.headers.add("Warning", f'299 - "{text}"')
         return response
 
-    def create(self, store: Store, namespace: str, name: str, body: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    def create(self, store: ObjectCache, namespace: str, name: str, body: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """The answered TokenRequest and the warnings for the client."""
         metadata = dict(body.get("metadata") or {})
         spec = dict(body.get("spec") or {})
@@ -150,7 +150,7 @@ class TokenRequestREST:
         return token_request, warnings
 
     @staticmethod
-    def _bound_objects(store: Store, namespace: str, name: str, ref: Any) -> Bound:
+    def _bound_objects(store: ObjectCache, namespace: str, name: str, ref: Any) -> Bound:
         """The (pod, secret, node) the token is bound to; a pod-bound token also names its node."""
         if not isinstance(ref, dict):
             return None, None, None

@@ -21,7 +21,8 @@ import orjson
 from kubegate.registry.conversion import autoscaling, events
 from kubegate.registry.conversion.qualified import errors_as
 from kubegate.registry.spec import ResourceSpec
-from kubegate.storage.memory import Event, Stored
+from kubegate.storage.cacher import Event
+from kubegate.storage.interface import Stored
 
 __all__ = [
     "CONVERSIONS", "Conversion", "conversion_of", "errors_as", "matching_served", "served", "served_event",

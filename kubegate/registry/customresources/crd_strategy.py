@@ -25,7 +25,9 @@ from kubegate.api.user import UserInfo
 from kubegate.registry.customresources import definition
 from kubegate.registry.customresources.crd_validation import validate_crd, validate_status_update
 from kubegate.registry.spec import ResourceSpec
-from kubegate.storage.memory import ObjectKey, Store, Stored
+from kubegate.storage.cacher import Cacher
+from kubegate.storage.interface import Preconditions, Stored
+from kubegate.storage.keys import ObjectKey
 
 Obj = dict[str, Any]
 
@@ -82,7 +84,7 @@ class CRDHooks:
 CRD_HOOKS = CRDHooks()
 
 
-def mark_for_deletion(store: Store, spec: ResourceSpec, key: ObjectKey, current: Stored, options: DeleteOptions) -> Stored:
+async def mark_for_deletion(store: Cacher, spec: ResourceSpec, key: ObjectKey, current: Stored, options: DeleteOptions) -> Stored:
     """The CRD REST's Delete of a CRD not yet deleting: an update, never a removal."""
     metadata = current.obj["metadata"]
     name = key[1]
@@ -106,7 +108,9 @@ def mark_for_deletion(store: Store, spec: ResourceSpec, key: ObjectKey, current:
     )  # fmt: skip
     if options.dry_run:
         return Stored(obj, orjson.dumps(obj), current.revision)
-    stored = store.update((spec.group, spec.plural), key, obj, expected=current.revision)
-    if stored is None:
-        raise errors.conflict(spec.plural, name, errors.MODIFIED_CONFLICT, group=spec.group)
-    return stored
+
+    async def marked(_: Stored | None) -> dict[str, Any]:
+        return obj
+
+    precondition = Preconditions(resource_version=current.revision)  # changed meanwhile: decide again
+    return await store.guaranteed_update((spec.group, spec.plural), key, marked, preconditions=precondition)

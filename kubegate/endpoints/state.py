@@ -15,6 +15,7 @@ from kubegate.authn.authenticator import Authenticator
 from kubegate.authn.request_header import STANDARD_NAMES, AuthenticationHeaders
 from kubegate.authz.authorizer import Authorizer
 from kubegate.config import ServerConfig
+from kubegate.controllers.manager import ControllerManager
 from kubegate.pki import PkiFiles
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.decoders import Decoders
@@ -22,15 +23,16 @@ from kubegate.registry.discovery import Discovery
 from kubegate.registry.fieldmanagers import FieldManagers
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
-from kubegate.server.version import VersionInfo
-from kubegate.storage.memory import Store
+from kubegate.endpoints.version import VersionInfo
+from kubegate.storage.cacher import Cacher
 
 
 @dataclass
 class APIServer:
     config: ServerConfig
     pki: PkiFiles | None
-    store: Store
+    #: the watch cache over the backend (`store.backend`): every read and write goes through it
+    store: Cacher
     catalog: Catalog
     rest: GenericStore
     discovery: Discovery
@@ -57,14 +59,27 @@ class APIServer:
     field_managers: FieldManagers = field(init=False)
     #: each kind's schema compiled for the typed (strict) decoding of request bodies
     decoders: Decoders = field(init=False)
+    #: informers over the cache, and the controllers fed by them (set by `build_state`)
+    controllers: ControllerManager | None = None
+    #: the kube-controller-manager Lease's elector, when several processes share etcd
+    leader_election: LeaderElection | None = None
 
     def __post_init__(self) -> None:
         self.field_managers = FieldManagers(self.openapi)
         self.decoders = Decoders(self.openapi)
 
+    async def settle(self, *, timeout: float = 30.0) -> None:
+        """Wait until the cache is current and every controller is idle (see `ControllerManager.settle`)."""
+        if self.controllers is not None:
+            await self.controllers.settle(timeout=timeout)
+        else:
+            await self.store.wait_fresh()
+
 
 if TYPE_CHECKING:
     from aiohttp import web
+
+    from kubegate.controllers.leaderelection import LeaderElection
 
     from kubegate.endpoints.handlers.common import Target
     from kubegate.endpoints.virtual.subresource import SubresourceStorage
