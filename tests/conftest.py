@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kubegate import pki
+from tests.support import etcd_server
 from tests.support.inprocess import Identity
 
 
@@ -45,3 +47,13 @@ def stranger(tmp_path_factory: pytest.TempPathFactory) -> Identity:
     other = pki.ensure_pki(tmp_path_factory.mktemp("other-pki"), server_url="https://127.0.0.1:6443")
     ca_cert, ca_key = pki.load_ca(other.ca_cert.parent)
     return _issue(tmp_path_factory.mktemp("stranger"), "stranger", ca_cert, ca_key, "kubernetes-admin", ("system:masters",))
+
+
+@pytest.fixture(scope="session")
+def etcd() -> Iterator[etcd_server.EtcdServer]:
+    """A real etcd on loopback ports for the session (skipped if not installed; fails under CI)."""
+    server = etcd_server.start_etcd(etcd_server.require_binary())
+    try:
+        yield server
+    finally:
+        server.stop()

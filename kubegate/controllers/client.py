@@ -99,7 +99,7 @@ class ControllerClient:
             if live is None:
                 raise errors.not_found(spec.plural, name, group=spec.group)
             result = change(live)
-            return await result if isinstance(result, Awaitable) else result  # type: ignore[return-value]
+            return await result if isinstance(result, Awaitable) else result
 
         try:
             stored, _ = await self.rest.update(spec, namespace, name, updated, track=self._track(spec))

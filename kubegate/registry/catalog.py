@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from kubegate.registry.spec import ResourceSpec
+from kubegate.registry.spec import ResourceSpec, VersionKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class GroupInfo:
 @dataclass(slots=True)
 class Catalog:
     _specs: list[ResourceSpec] = field(default_factory=list)
-    _by_url: dict[tuple[str, str, str], ResourceSpec] = field(default_factory=dict)
+    _by_url: dict[VersionKey, ResourceSpec] = field(default_factory=dict)
     _by_kind: dict[tuple[str, str, str], ResourceSpec] = field(default_factory=dict)
     _groups: dict[str, list[str]] = field(default_factory=dict)
     _preferred: dict[str, str] = field(default_factory=dict)
@@ -40,7 +40,7 @@ class Catalog:
 
     def add(self, spec: ResourceSpec) -> None:
         self.generation += 1
-        key = (spec.group, spec.version, spec.plural)
+        key = spec.version_key
         if key in self._by_url:
             self._specs.remove(self._by_url[key])
         self._specs.append(spec)
@@ -55,7 +55,7 @@ class Catalog:
         doomed = [s for s in self._specs if s.group == group and s.version == version]
         for spec in doomed:
             self._specs.remove(spec)
-            self._by_url.pop((spec.group, spec.version, spec.plural), None)
+            self._by_url.pop(spec.version_key, None)
             self._by_kind.pop((spec.group, spec.version, spec.kind), None)
         versions = self._groups.get(group, [])
         if version in versions:

@@ -3,7 +3,8 @@
 The real registry gives a resource's strategy two optional delete behaviours:
 `DefaultGarbageCollectionPolicy` (rest.GarbageCollectionDeleteStrategy) and
 `CheckGracefulDelete` (rest.RESTGracefulDeleteStrategy). kubegate keeps both as one row per
-resource that differs from the default, like `registry.strategy` does for create and update.
+resource that differs from the default, keyed by `ResourceSpec.resource_key` (group, plural),
+like `registry.strategy` does for create and update.
 
 Default policies as a 1.32 server has them, for the versions kubegate serves: nearly everything
 is `DeleteDependents` (a delete without a propagation policy behaves as Background: the garbage
@@ -23,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from kubegate.registry.spec import ResourceKey, ResourceSpec
 
 DELETE_DEPENDENTS = "DeleteDependents"
 ORPHAN_DEPENDENTS = "OrphanDependents"
@@ -65,7 +68,8 @@ _APPS_V1 = DeleteStrategy(gc_policy=DELETE_DEPENDENTS)
 _LEGACY_ORPHAN = DeleteStrategy(gc_policy=ORPHAN_DEPENDENTS)
 _EVENTS = DeleteStrategy(gc_policy=UNSUPPORTED)
 
-DELETE_STRATEGIES: dict[tuple[str, str], DeleteStrategy] = {
+#: resource (group, plural) -> how it is deleted, when that is not `DEFAULT`
+DELETE_STRATEGIES: dict[ResourceKey, DeleteStrategy] = {
     ("", "pods"): DeleteStrategy(check_graceful_delete=pod_grace_period),
     ("", "events"): _EVENTS,
     ("events.k8s.io", "events"): _EVENTS,
@@ -79,5 +83,5 @@ DELETE_STRATEGIES: dict[tuple[str, str], DeleteStrategy] = {
 }
 
 
-def delete_strategy_for(group: str, plural: str) -> DeleteStrategy:
-    return DELETE_STRATEGIES.get((group, plural), DEFAULT)
+def delete_strategy_for(spec: ResourceSpec) -> DeleteStrategy:
+    return DELETE_STRATEGIES.get(spec.resource_key, DEFAULT)

@@ -77,7 +77,7 @@ async def _delete_once(store: Cacher, spec: ResourceSpec, key: ObjectKey, option
             return DeleteResult(current, False)  # its content is still being removed
     else:
         deletion.check_preconditions(spec, current.obj, options)
-    strategy = delete_strategy_for(spec.group, spec.plural)
+    strategy = delete_strategy_for(spec)
     now = meta.now()
     obj = copy.deepcopy(current.obj)
     metadata = obj["metadata"]

@@ -14,19 +14,19 @@ from kubegate.api.managedfields.fieldmanager import FieldManager
 from kubegate.api.managedfields.fieldpath import FieldSet, PathElement
 from kubegate.api.managedfields.schema import TypeSchema
 from kubegate.api.managedfields.updater import TypedKind
-from kubegate.api.managedfields.zero import skeleton
 from kubegate.api.strategicpatch import PatchSchema
 from kubegate.registry.builtin import BUILTIN_RESOURCES
 from kubegate.registry.openapi import OpenAPIV3
+from kubegate.registry.skeletons import skeleton_of
 from kubegate.registry.spec import ResourceSpec
 
-_BUILTIN = frozenset((spec.group, spec.version, spec.plural) for spec in BUILTIN_RESOURCES)
+_BUILTIN = frozenset(spec.version_key for spec in BUILTIN_RESOURCES)
 _STATUS_ONLY = FieldSet.of((PathElement.field("status"),))
 _SPEC_ONLY = FieldSet.of((PathElement.field("spec"),))
 
 
 def is_builtin(spec: ResourceSpec) -> bool:
-    return (spec.group, spec.version, spec.plural) in _BUILTIN
+    return spec.version_key in _BUILTIN
 
 
 class FieldManagers:
@@ -71,7 +71,8 @@ class FieldManagers:
         types = TypeSchema(definitions)
         root = types.ref(name)
         properties = definitions.get(name, {}).get("properties", {})
-        zero = skeleton(gvk[0], gvk[2], top_level=tuple(properties)) if is_builtin(spec) else {}
+        top_level = tuple(properties)
+        zero = skeleton_of(spec, subresource=subresource, top_level=top_level) if is_builtin(spec) else {}
         ignored: FieldSet | None = None
         if subresource == "status":
             ignored = _SPEC_ONLY

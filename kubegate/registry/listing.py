@@ -76,8 +76,7 @@ def matcher_for(
     known = custom_fields(spec) if spec.custom_resource else None
     if field_part is not None:
         field_part = convert_selector(
-            field_part, group=spec.group, plural=spec.plural, kind=spec.kind,
-            custom_resource=custom_resource or spec.custom_resource, known=known,
+            field_part, spec, custom_resource=custom_resource or spec.custom_resource, known=known,
         )
     if label_part is None and field_part is None:
         return None
@@ -87,7 +86,7 @@ def matcher_for(
         metadata = obj.get("metadata") or {}
         if label_part is not None and not label_part.matches(metadata.get("labels") or {}):
             return False
-        return field_part is None or field_part.matches(field_values(obj, spec.group, spec.plural, wanted, known=known))
+        return field_part is None or field_part.matches(field_values(obj, spec, wanted, known=known))
 
     return matches
 

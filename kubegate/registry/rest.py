@@ -22,7 +22,7 @@ from kubegate.api.listoptions import ListOptions
 from kubegate.api.user import UserInfo
 from kubegate.registry import conversion, deleter, deletion, listing, validation, zerostatus
 from kubegate.registry.listing import ListResult
-from kubegate.registry.spec import ResourceSpec
+from kubegate.registry.spec import ResourceSpec, VersionKey
 from kubegate.registry.storage_errors import as_status
 from kubegate.registry.strategy import Strategy, strategy_for
 from kubegate.storage.cacher import Cacher, Event, Watcher
@@ -53,12 +53,12 @@ class GenericStore:
 
     def __init__(self, store: Cacher) -> None:
         self.store = store
-        #: strategies of resources served at run time (custom resources), by (group, version, plural)
-        self.strategies: dict[tuple[str, str, str], Strategy] = {}
+        #: strategies of resources served at run time (custom resources), by `ResourceSpec.version_key`
+        self.strategies: dict[VersionKey, Strategy] = {}
 
     def strategy_of(self, spec: ResourceSpec) -> Strategy:
         """The resource's strategy: one registered at run time, else the built-in table's row."""
-        return self.strategies.get((spec.group, spec.version, spec.plural)) or strategy_for(spec.group, spec.plural)
+        return self.strategies.get(spec.version_key) or strategy_for(spec)
 
     # helpers -----------------------------------------------------------------------------
 
@@ -198,7 +198,7 @@ class GenericStore:
         else:
             metadata.pop("generation", None)
         if spec.subresource("status") is not None:
-            obj["status"] = zerostatus.zero_status(spec.api_version, spec.kind)
+            obj["status"] = zerostatus.zero_status(spec)
         if strategy.on_create is not None:
             strategy.on_create(obj)
         problems = validation.validate_create(spec, obj)  # strategy.Validate, after PrepareForCreate
@@ -318,7 +318,7 @@ class GenericStore:
             # A status write changes status and nothing else.
             obj = copy.deepcopy(old)
             status = copy.deepcopy(body.get("status", {}))
-            obj["status"] = zerostatus.with_zero_status(spec.api_version, spec.kind, status)
+            obj["status"] = zerostatus.with_zero_status(spec, status)
             return obj
         obj = copy.deepcopy(body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind

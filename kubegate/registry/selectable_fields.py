@@ -9,6 +9,9 @@ and with the defaults the real server would have stored (a Service's `spec.type`
 `ClusterIP`). A kind without a conversion of its own accepts only `metadata.name` and
 `metadata.namespace`; so does apps/v1 ReplicaSet, whose registry computes `status.replicas`
 that no label can reach.
+
+Rows are keyed by the resource (`ResourceSpec.resource_key`: group, plural) and looked up with
+the spec: every served version of a resource filters on the same labels.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubegate.api.fields import FieldSelector, check_supported
+from kubegate.registry.spec import ResourceKey, ResourceSpec
 
 Value = Callable[[dict[str, Any]], str]
 
@@ -108,7 +112,8 @@ _EVENTS_V1_VALUES: dict[str, Value] = {
     "type": text("type"),
 }
 
-SELECTABLE_FIELDS: dict[tuple[str, str], SelectableFields] = {
+#: resource (group, plural) -> its field selector support, when it has more than metadata's
+SELECTABLE_FIELDS: dict[ResourceKey, SelectableFields] = {
     ("", "pods"): SelectableFields(
         _labels(*_META, "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
                 "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName",
@@ -156,34 +161,35 @@ SELECTABLE_FIELDS: dict[tuple[str, str], SelectableFields] = {
 _DEFAULT = SelectableFields(_labels(*_META))
 
 
-def fields_of(group: str, plural: str) -> SelectableFields:
-    return SELECTABLE_FIELDS.get((group, plural), _DEFAULT)
+def fields_of(spec: ResourceSpec) -> SelectableFields:
+    """A built-in resource's field selector support (custom resources: `customresources.selectors`)."""
+    return SELECTABLE_FIELDS.get(spec.resource_key, _DEFAULT)
 
 
-def selectable_fields(group: str, plural: str) -> tuple[str, ...]:
+def selectable_fields(spec: ResourceSpec) -> tuple[str, ...]:
     """The labels a field selector on this resource may use."""
-    return tuple(fields_of(group, plural).labels)
+    return tuple(fields_of(spec).labels)
 
 
 def convert_selector(
-    selector: FieldSelector, *, group: str, plural: str, kind: str, custom_resource: bool = False,
+    selector: FieldSelector, spec: ResourceSpec, *, custom_resource: bool = False,
     known: SelectableFields | None = None,
 ) -> FieldSelector:
     """ConvertFieldLabel for every term: the real 400 for an unknown label, aliases renamed.
     `known` replaces the built-in table (a custom resource's fields)."""
-    known = known or fields_of(group, plural)
-    kind_label = f"{kind}.{group}" if group else kind
+    known = known or fields_of(spec)
+    kind_label = f"{spec.kind}.{spec.group}" if spec.group else spec.kind
     check_supported(selector, known.labels, kind_label=kind_label, custom_resource=custom_resource)
     renamed = tuple((known.labels[name], op, value) for name, op, value in selector.requirements)
     return selector if renamed == selector.requirements else FieldSelector(renamed)
 
 
 def field_values(
-    obj: dict[str, Any], group: str, plural: str, names: frozenset[str] | set[str], *,
+    obj: dict[str, Any], spec: ResourceSpec, names: frozenset[str] | set[str], *,
     known: SelectableFields | None = None,
 ) -> dict[str, str]:
     """The fields.Set of `obj` restricted to `names` (fields as converted by convert_selector)."""
-    values = (known or fields_of(group, plural)).values
+    values = (known or fields_of(spec)).values
     result = {}
     for name in names:
         getter = values.get(name)

@@ -4,6 +4,12 @@ A built-in or custom resource is described by data alone: which group/version/ki
 it is named in URLs, whether it lives in a namespace, which verbs and subresources it serves, and
 how discovery advertises it. Discovery, OpenAPI, requestinfo lookups, tables and the generic REST
 store all read these rows; nothing is written per resource unless it truly behaves differently.
+
+What a row cannot hold as data (strategies, printers, conversions, validation: code) lives in
+tables keyed exactly like the row, by `ResourceSpec.resource_key` or, where the fact differs
+between versions, `ResourceSpec.version_key`, and is looked up by passing the spec itself.
+tests/unit/test_resource_tables.py checks that every key of every such table names a served
+resource, so a typo or a stale row fails.
 """
 
 from __future__ import annotations
@@ -25,6 +31,13 @@ CRUD_VERBS: tuple[str, ...] = (
 GET_PATCH_UPDATE: tuple[str, ...] = ("get", "patch", "update")
 #: Verbs of a create-only resource (reviews, token requests).
 CREATE_ONLY: tuple[str, ...] = ("create",)
+
+#: A resource across every version it is served in, `(group, plural)` (schema.GroupResource):
+#: the key of every per-resource table whose fact does not change with the version.
+ResourceKey = tuple[str, str]
+#: One served version of a resource, `(group, version, plural)` (schema.GroupVersionResource):
+#: the key of per-resource tables whose fact differs between versions (conversions, zero status).
+VersionKey = tuple[str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +88,16 @@ class ResourceSpec:
     #: custom resources: the Table columns after Name, and the extra field selector labels
     printer_columns: tuple[PrinterColumn, ...] = ()
     selectable_fields: tuple[str, ...] = ()
+
+    @property
+    def resource_key(self) -> ResourceKey:
+        """`(group, plural)`: how version-independent per-resource tables are keyed."""
+        return (self.group, self.plural)
+
+    @property
+    def version_key(self) -> VersionKey:
+        """`(group, version, plural)`: how per-version tables (and the catalog) are keyed."""
+        return (self.group, self.version, self.plural)
 
     @property
     def group_version(self) -> str:

@@ -2,7 +2,8 @@
 
 The real apiserver gives every resource a strategy (PrepareForCreate, PrepareForUpdate, name
 validation, whether generation is tracked). kubegate keeps only the differences that a client
-can notice, as rows keyed by (group, plural); everything else uses `DEFAULT`.
+can notice, as rows keyed by the resource (`ResourceSpec.resource_key`: group, plural, so every
+served version shares its row); everything else uses `DEFAULT`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kubegate.registry import jobs
 from kubegate.registry.certificates.strategy import CSR_STRATEGY
 from kubegate.registry.customresources.crd_strategy import CRD_HOOKS, apply_v1_defaults
+from kubegate.registry.spec import ResourceKey, ResourceSpec
 
 if TYPE_CHECKING:
     from kubegate.api.errors import FieldError
@@ -133,7 +135,8 @@ DEFAULT = Strategy()
 _GENERATION = Strategy(tracks_generation=True)
 _PATH_NAMES = Strategy(name_rule="path")
 
-STRATEGIES: dict[tuple[str, str], Strategy] = {
+#: resource (group, plural) -> its strategy, when it is not `DEFAULT`
+STRATEGIES: dict[ResourceKey, Strategy] = {
     ("", "namespaces"): Strategy(name_rule="label", on_create=_namespace_defaults, returns_deleted_object=True),
     ("", "pods"): Strategy(on_create=_pod_defaults, returns_deleted_object=True),
     ("", "services"): Strategy(name_rule="dns1035"),
@@ -165,5 +168,6 @@ STRATEGIES: dict[tuple[str, str], Strategy] = {
 }
 
 
-def strategy_for(group: str, plural: str) -> Strategy:
-    return STRATEGIES.get((group, plural), DEFAULT)
+def strategy_for(spec: ResourceSpec) -> Strategy:
+    """A built-in resource's strategy (custom resources get theirs from the store, per version)."""
+    return STRATEGIES.get(spec.resource_key, DEFAULT)

@@ -21,7 +21,7 @@ from kubegate.registry.printers import PRINTERS, ROW_CONDITIONS, ROW_ORDER
 from kubegate.registry.printers.cells import AGE, CREATED_AT, NAME, Column, human_duration
 from kubegate.registry.spec import PrinterColumn, ResourceSpec
 
-__all__ = ["AGE", "CUSTOM_RESOURCE_COLUMNS", "DEFAULT_COLUMNS", "NAME", "PRINTERS", "Column", "build_table", "columns_for", "columns_of", "human_duration"]
+__all__ = ["AGE", "CUSTOM_RESOURCE_COLUMNS", "DEFAULT_COLUMNS", "NAME", "PRINTERS", "Column", "build_table", "columns_of", "human_duration"]
 
 DEFAULT_COLUMNS: tuple[Column, ...] = (NAME, CREATED_AT)
 #: A custom resource's table when its CRD names no printer columns: the defaulted `Age` column.
@@ -39,18 +39,14 @@ def columns_of(spec: ResourceSpec) -> tuple[Column, ...]:
     """The columns of a served resource: a custom resource's come from its CRD version."""
     if spec.custom_resource:
         return _custom_columns(spec.printer_columns)
-    return columns_for(spec.group, spec.plural)
+    if spec.resource_key in PRINTERS:
+        return PRINTERS[spec.resource_key]
+    return DEFAULT_COLUMNS if spec.group in _BUILTIN_GROUPS else CUSTOM_RESOURCE_COLUMNS
 
 
 @functools.lru_cache(maxsize=256)
 def _custom_columns(columns: tuple[PrinterColumn, ...]) -> tuple[Column, ...]:
     return table_columns(columns or (AGE_COLUMN,))
-
-
-def columns_for(group: str, plural: str) -> tuple[Column, ...]:
-    if (group, plural) in PRINTERS:
-        return PRINTERS[(group, plural)]
-    return DEFAULT_COLUMNS if group in _BUILTIN_GROUPS else CUSTOM_RESOURCE_COLUMNS
 
 
 def partial_metadata(obj: dict[str, Any]) -> dict[str, Any]:
@@ -66,17 +62,17 @@ def build_table(
     objects: Iterable[dict[str, Any]],
     columns: tuple[Column, ...],
     *,
-    resource: tuple[str, str] | None = None,
+    spec: ResourceSpec | None = None,
     resource_version: str = "",
     continue_token: str = "",
     remaining: int | None = None,
     include_headers: bool = True,
     include_object: str = "Metadata",
 ) -> dict[str, Any]:
-    """A Table of `objects`; `resource` (group, plural) enables its row conditions and order."""
+    """A Table of `objects`; `spec` (the resource listed) enables its row conditions and order."""
     moment = meta.now()
-    conditions = ROW_CONDITIONS.get(resource) if resource else None
-    order = ROW_ORDER.get(resource) if resource else None
+    conditions = ROW_CONDITIONS.get(spec.resource_key) if spec else None
+    order = ROW_ORDER.get(spec.resource_key) if spec else None
     listed = sorted(objects, key=order) if order else objects
     rows = []
     for obj in listed:

@@ -7,8 +7,9 @@ refuse a ReplicaSetStatus without `replicas` or a VolumeAttachmentStatus without
 kubegate stores objects as JSON, so it lays these zero values under every status it stores (on
 create and on each write through the status subresource).
 
-Rows are keyed by (apiVersion, kind) because versions differ: autoscaling/v1's status always
-has `currentReplicas`, autoscaling/v2's only when non-zero.
+Rows are keyed by served version (`ResourceSpec.version_key`: group, version, plural) because
+versions differ: autoscaling/v1's status always has `currentReplicas`, autoscaling/v2's only
+when non-zero.
 """
 
 from __future__ import annotations
@@ -17,47 +18,49 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from kubegate.registry.spec import ResourceSpec, VersionKey
+
 _NODE_SYSTEM_INFO = (
     "machineID", "systemUUID", "bootID", "kernelVersion", "osImage", "containerRuntimeVersion",
     "kubeletVersion", "kubeProxyVersion", "operatingSystem", "architecture",
 )
 
-#: (apiVersion, kind) -> the fields of the zero status that Go's JSON encoding never omits.
-ZERO_STATUS: Mapping[tuple[str, str], Mapping[str, Any]] = {
-    ("v1", "ReplicationController"): {"replicas": 0},
-    ("v1", "Service"): {"loadBalancer": {}},
-    ("v1", "Node"): {
+#: (group, version, plural) -> the fields of the zero status that Go's JSON encoding never omits.
+ZERO_STATUS: Mapping[VersionKey, Mapping[str, Any]] = {
+    ("", "v1", "replicationcontrollers"): {"replicas": 0},
+    ("", "v1", "services"): {"loadBalancer": {}},
+    ("", "v1", "nodes"): {
         "daemonEndpoints": {"kubeletEndpoint": {"Port": 0}},
         "nodeInfo": dict.fromkeys(_NODE_SYSTEM_INFO, ""),
     },
-    ("apps/v1", "ReplicaSet"): {"replicas": 0},
-    ("apps/v1", "StatefulSet"): {"replicas": 0, "availableReplicas": 0},
-    ("apps/v1", "DaemonSet"): {
+    ("apps", "v1", "replicasets"): {"replicas": 0},
+    ("apps", "v1", "statefulsets"): {"replicas": 0, "availableReplicas": 0},
+    ("apps", "v1", "daemonsets"): {
         "currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0,
     },
-    ("autoscaling/v1", "HorizontalPodAutoscaler"): {"currentReplicas": 0, "desiredReplicas": 0},
-    ("autoscaling/v2", "HorizontalPodAutoscaler"): {"desiredReplicas": 0},
-    ("policy/v1", "PodDisruptionBudget"): {
+    ("autoscaling", "v1", "horizontalpodautoscalers"): {"currentReplicas": 0, "desiredReplicas": 0},
+    ("autoscaling", "v2", "horizontalpodautoscalers"): {"desiredReplicas": 0},
+    ("policy", "v1", "poddisruptionbudgets"): {
         "disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0,
     },
-    ("networking.k8s.io/v1", "Ingress"): {"loadBalancer": {}},
-    ("storage.k8s.io/v1", "VolumeAttachment"): {"attached": False},
+    ("networking.k8s.io", "v1", "ingresses"): {"loadBalancer": {}},
+    ("storage.k8s.io", "v1", "volumeattachments"): {"attached": False},
 }
 
 
-def zero_status(api_version: str, kind: str) -> dict[str, Any]:
-    """The status of a fresh object of this kind (`{}` for most kinds)."""
-    return copy.deepcopy(dict(ZERO_STATUS.get((api_version, kind), {})))
+def zero_status(spec: ResourceSpec) -> dict[str, Any]:
+    """The status of a fresh object of this resource version (`{}` for most)."""
+    return copy.deepcopy(dict(ZERO_STATUS.get(spec.version_key, {})))
 
 
-def with_zero_status(api_version: str, kind: str, status: Any) -> Any:
+def with_zero_status(spec: ResourceSpec, status: Any) -> Any:
     """`status` as the real server would encode it: the zero fields it lacks filled in.
 
     Anything but a mapping is returned as given, for validation to judge.
     """
     if not isinstance(status, dict):
         return status
-    return _fill(status, ZERO_STATUS.get((api_version, kind), {}))
+    return _fill(status, ZERO_STATUS.get(spec.version_key, {}))
 
 
 def _fill(value: dict[str, Any], zero: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kubegate.registry.printers.cells import Cell
-from kubegate.registry.tables import columns_for
+from kubegate.registry.tables import columns_of
+from tests.support.builtin_specs import builtin_spec
 
 NOW = datetime(2024, 6, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -23,9 +24,9 @@ def obj(name: str, age: float = 3600, **fields: Any) -> dict[str, Any]:
 
 
 def row(resource: tuple[str, str], item: dict[str, Any]) -> list[Cell]:
-    return [column.getter(item, NOW) for column in columns_for(*resource)]
+    return [column.getter(item, NOW) for column in columns_of(builtin_spec(*resource))]
 
 
 def headers(resource: tuple[str, str], *, wide: bool = False) -> str:
     """The header line kubectl prints: upper-cased names, wide columns only with -o wide."""
-    return " ".join(c.name.upper() for c in columns_for(*resource) if wide or c.priority == 0)
+    return " ".join(c.name.upper() for c in columns_of(builtin_spec(*resource)) if wide or c.priority == 0)

@@ -18,6 +18,7 @@ from kubegate.registry.delete_strategy import (
     delete_strategy_for,
     pod_grace_period,
 )
+from tests.support.builtin_specs import builtin_spec
 
 NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
 ORPHAN, FG = "orphan", "foregroundDeletion"
@@ -68,7 +69,7 @@ def test_gc_finalizers(policy: str, finalizers: list[str], options: DeleteOption
     ],
 )
 def test_default_policies(resource: tuple[str, str], policy: str) -> None:
-    assert delete_strategy_for(*resource).gc_policy == policy
+    assert delete_strategy_for(builtin_spec(*resource)).gc_policy == policy
 
 
 def pod(*, node: str = "n1", phase: str = "Running", grace: int | None = 30) -> dict[str, Any]:
@@ -96,8 +97,8 @@ def test_pod_grace_period(obj: dict[str, Any], requested: int | None, period: in
     assert pod_grace_period(obj, requested) == period
 
 
-PODS = delete_strategy_for("", "pods")
-CONFIGMAPS = delete_strategy_for("", "configmaps")
+PODS = delete_strategy_for(builtin_spec("", "pods"))
+CONFIGMAPS = delete_strategy_for(builtin_spec("", "configmaps"))
 
 
 def test_a_bound_pod_is_deleted_gracefully() -> None:

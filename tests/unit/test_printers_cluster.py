@@ -8,7 +8,8 @@ import pytest
 
 from kubegate.registry.printers import PRINTERS
 from kubegate.registry.printers.cells import SwaggerDoc, describe
-from kubegate.registry.tables import build_table, columns_for
+from kubegate.registry.tables import build_table, columns_of
+from tests.support.builtin_specs import builtin_spec
 from tests.unit.printing import ago, headers, obj, row
 
 RBAC = "rbac.authorization.k8s.io"
@@ -205,15 +206,15 @@ def test_rows(resource: tuple[str, str], item: dict[str, Any], cells: list[Any])
 
 
 def test_flowschemas_are_listed_by_matching_precedence() -> None:
-    resource = ("flowcontrol.apiserver.k8s.io", "flowschemas")
+    spec = builtin_spec("flowcontrol.apiserver.k8s.io", "flowschemas")
     schemas = [obj(name, 60, spec={"matchingPrecedence": precedence}) for name, precedence in
                (("catch-all", 10000), ("b", 0), ("exempt", 1), ("a", 1000))]  # fmt: skip
-    table = build_table(schemas, columns_for(*resource), resource=resource)
+    table = build_table(schemas, columns_of(spec), spec=spec)
     assert [r["cells"][0] for r in table["rows"]] == ["exempt", "a", "b", "catch-all"]
 
 
 def test_column_descriptions_come_from_the_api_documentation() -> None:
-    definitions = {c["name"]: c for c in build_table([], columns_for("", "pods"))["columnDefinitions"]}
+    definitions = {c["name"]: c for c in build_table([], columns_of(builtin_spec("", "pods")))["columnDefinitions"]}
     assert definitions["Name"]["description"].startswith("Name must be unique within a namespace.")
     assert definitions["Node"]["description"].startswith("NodeName indicates in which node this pod is scheduled.")
     assert definitions["Name"]["format"] == "name" and definitions["IP"]["priority"] == 1

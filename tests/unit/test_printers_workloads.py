@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from kubegate.registry.printers.pods import pod_row_conditions
-from kubegate.registry.tables import build_table, columns_for
+from kubegate.registry.tables import build_table, columns_of
+from tests.support.builtin_specs import builtin_spec
 from tests.unit.printing import ago, headers, obj, row
 
 PODS = ("", "pods")
@@ -113,10 +114,11 @@ def test_finished_pods_carry_the_completed_row_condition() -> None:
     assert pod_row_conditions(done) == [
         {"type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}
     ]
-    table = build_table([done], columns_for(*PODS), resource=PODS)
+    pods = builtin_spec(*PODS)
+    table = build_table([done], columns_of(pods), spec=pods)
     assert table["rows"][0]["conditions"][0]["reason"] == "Succeeded"
     running = POD_CASES[0].values[0]
-    assert "conditions" not in build_table([running], columns_for(*PODS), resource=PODS)["rows"][0]
+    assert "conditions" not in build_table([running], columns_of(pods), spec=pods)["rows"][0]
 
 
 WORKLOAD_CASES = [

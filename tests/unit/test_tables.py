@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kubegate.registry.tables import DEFAULT_COLUMNS, build_table, columns_for, human_duration
+from kubegate.registry.spec import ResourceSpec
+from kubegate.registry.tables import DEFAULT_COLUMNS, build_table, columns_of, human_duration
+from tests.support.builtin_specs import builtin_spec
 
 
 @pytest.mark.parametrize(
@@ -51,5 +53,7 @@ def test_rows_carry_partial_object_metadata() -> None:
 
 
 def test_custom_resources_without_printer_columns_get_name_and_age() -> None:
-    assert [(c.name, c.type) for c in columns_for("example.com", "widgets")] == [("Name", "string"), ("Age", "date")]
-    assert [c.name for c in columns_for("rbac.authorization.k8s.io", "roles")] == ["Name", "Created At"]
+    widgets = ResourceSpec(group="example.com", version="v1", kind="Widget", plural="widgets", singular="widget",
+                           namespaced=True, custom_resource=True)
+    assert [(c.name, c.type) for c in columns_of(widgets)] == [("Name", "string"), ("Age", "date")]
+    assert [c.name for c in columns_of(builtin_spec("rbac.authorization.k8s.io", "roles"))] == ["Name", "Created At"]

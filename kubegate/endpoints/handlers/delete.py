@@ -54,7 +54,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
         # deprecated orphanDependents=false, which is how the real handler has always answered.
         status = 202 if options.orphan_dependents is False else 200
         return stored_response(stored, target.accepted, status=status)
-    if strategy_for(spec.group, spec.plural).returns_deleted_object:
+    if strategy_for(spec).returns_deleted_object:
         return stored_response(stored, target.accepted)
     details = {"name": target.name, "kind": spec.plural, "uid": stored.obj["metadata"].get("uid", "")}
     if spec.group:

@@ -29,7 +29,7 @@ def table_for(
     return build_table(
         objects,
         columns_of(spec),
-        resource=(spec.group, spec.plural),
+        spec=spec,
         include_object=include_object(request),
         **list_meta,
     )

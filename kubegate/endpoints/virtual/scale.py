@@ -21,6 +21,7 @@ from kubegate.api.mergepatch import go_kind
 from kubegate.endpoints.handlers.common import Target
 from kubegate.endpoints.virtual.subresource import Transform
 from kubegate.registry.rest import GenericStore
+from kubegate.registry.spec import ResourceKey
 
 SCALE_API_VERSION = "autoscaling/v1"
 #: spec.replicas when a workload leaves it unset (the Go types default it to 1)
@@ -138,8 +139,8 @@ def _replicas(scale: dict[str, Any], name: str) -> int:
 DEPLOYMENT_LIKE = ScaleStorage(label_selector)
 REPLICATION_CONTROLLER = ScaleStorage(map_selector)
 
-#: (group, resource) -> how its Scale reads the parent
-SCALABLE: dict[tuple[str, str], ScaleStorage] = {
+#: resource (group, plural) -> how its Scale reads the parent; every one has a `scale` subresource
+SCALABLE: dict[ResourceKey, ScaleStorage] = {
     ("apps", "deployments"): DEPLOYMENT_LIKE,
     ("apps", "replicasets"): DEPLOYMENT_LIKE,
     ("apps", "statefulsets"): DEPLOYMENT_LIKE,

@@ -5,8 +5,8 @@ storage version) and on the way out (to the version the request named): autoscal
 HorizontalPodAutoscalers are one resource, and events.k8s.io/v1 events are core/v1 events seen
 differently. Both share one store key, so they share objects, resourceVersions and watches.
 
-`CONVERSIONS` is the table: served (group, version, plural) -> the storage (group, version,
-plural) and the two converters. A resource not in the table is stored as written.
+`CONVERSIONS` is the table: served (group, version, plural), as `ResourceSpec.version_key` has
+it -> the storage (group, version, plural) and the two converters. A resource not in the table is stored as written.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import orjson
 
 from kubegate.registry.conversion import autoscaling, events
 from kubegate.registry.conversion.qualified import errors_as
-from kubegate.registry.spec import ResourceSpec
+from kubegate.registry.spec import ResourceSpec, VersionKey
 from kubegate.storage.cacher import Event
 from kubegate.storage.interface import Stored
 
@@ -45,7 +45,7 @@ class Conversion:
 
 
 #: served (group, version, plural) -> its conversion; storage versions are not listed
-CONVERSIONS: dict[tuple[str, str, str], Conversion] = {
+CONVERSIONS: dict[VersionKey, Conversion] = {
     ("autoscaling", "v1", "horizontalpodautoscalers"): Conversion(
         "autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler",
         autoscaling.to_v2, autoscaling.to_v1,
@@ -59,7 +59,7 @@ CONVERSIONS: dict[tuple[str, str, str], Conversion] = {
 def conversion_of(spec: ResourceSpec) -> Conversion | None:
     if spec.custom_resource:
         return None
-    return CONVERSIONS.get((spec.group, spec.version, spec.plural))
+    return CONVERSIONS.get(spec.version_key)
 
 
 def storage_key(spec: ResourceSpec) -> tuple[str, str]:

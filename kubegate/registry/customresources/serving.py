@@ -66,7 +66,7 @@ class Serving:
             for spec in specs_for(crd):
                 version = definition.version_of(crd, spec.version) or {}
                 rows.setdefault(group, []).append(spec)
-                strategies[(spec.group, spec.version, spec.plural)] = strategy_for_version(version)
+                strategies[spec.version_key] = strategy_for_version(version)
                 if (schema := definition.schema_of(version)) is not None:
                     schemas[(spec.group, spec.version, spec.kind)] = schema
                 if (scale := definition.scale_of(version)) is not None:

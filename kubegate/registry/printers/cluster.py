@@ -29,6 +29,7 @@ from kubegate.registry.printers.cells import (
     selector_string,
     text,
 )
+from kubegate.registry.spec import ResourceKey
 
 
 def _role_ref(binding: dict[str, Any], _: datetime) -> str:
@@ -231,7 +232,8 @@ API_SERVICE_COLUMNS = (
     AGE,
 )
 
-PRINTERS: dict[tuple[str, str], tuple[Column, ...]] = {
+#: resource (group, plural) -> its Table columns
+PRINTERS: dict[ResourceKey, tuple[Column, ...]] = {
     ("rbac.authorization.k8s.io", "rolebindings"): _binding_columns("RoleBinding"),
     ("rbac.authorization.k8s.io", "clusterrolebindings"): _binding_columns("ClusterRoleBinding"),
     ("certificates.k8s.io", "certificatesigningrequests"): CSR_COLUMNS,

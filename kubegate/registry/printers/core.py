@@ -25,6 +25,7 @@ from kubegate.registry.printers.cells import (
     since,
     text,
 )
+from kubegate.registry.spec import ResourceKey
 
 # --- nodes ------------------------------------------------------------------------------------
 
@@ -238,7 +239,8 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("Name", NAME.getter, format="name", priority=1, description=NAME.description),
 )  # fmt: skip
 
-PRINTERS: dict[tuple[str, str], tuple[Column, ...]] = {
+#: resource (group, plural) -> its Table columns
+PRINTERS: dict[ResourceKey, tuple[Column, ...]] = {
     ("", "namespaces"): NAMESPACE_COLUMNS,
     ("", "nodes"): NODE_COLUMNS,
     ("", "configmaps"): CONFIGMAP_COLUMNS,

@@ -24,6 +24,7 @@ from kubegate.registry.printers.cells import (
     mapping,
     text,
 )
+from kubegate.registry.spec import ResourceKey
 
 
 def _service_type(service: dict[str, Any]) -> str:
@@ -185,7 +186,8 @@ ENDPOINT_SLICE_COLUMNS = (
     AGE,
 )  # fmt: skip
 
-PRINTERS: dict[tuple[str, str], tuple[Column, ...]] = {
+#: resource (group, plural) -> its Table columns
+PRINTERS: dict[ResourceKey, tuple[Column, ...]] = {
     ("", "services"): SERVICE_COLUMNS,
     ("", "endpoints"): ENDPOINTS_COLUMNS,
     ("networking.k8s.io", "ingresses"): INGRESS_COLUMNS,

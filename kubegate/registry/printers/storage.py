@@ -24,6 +24,7 @@ from kubegate.registry.printers.cells import (
     quantity,
     text,
 )
+from kubegate.registry.spec import ResourceKey
 
 _BETA_CLASS = "volume.beta.kubernetes.io/storage-class"
 _DEFAULT_CLASS = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class")
@@ -172,7 +173,8 @@ VOLUME_ATTACHMENT_COLUMNS = (
     AGE,
 )  # fmt: skip
 
-PRINTERS: dict[tuple[str, str], tuple[Column, ...]] = {
+#: resource (group, plural) -> its Table columns
+PRINTERS: dict[ResourceKey, tuple[Column, ...]] = {
     ("", "persistentvolumes"): PERSISTENT_VOLUME_COLUMNS,
     ("", "persistentvolumeclaims"): PERSISTENT_VOLUME_CLAIM_COLUMNS,
     ("storage.k8s.io", "storageclasses"): STORAGE_CLASS_COLUMNS,

@@ -32,6 +32,7 @@ from kubegate.registry.printers.cells import (
     text,
     timestamp,
 )
+from kubegate.registry.spec import ResourceKey
 
 
 def _replicas(obj: dict[str, Any]) -> int:
@@ -284,7 +285,8 @@ PDB_COLUMNS = (
     AGE,
 )  # fmt: skip
 
-PRINTERS: dict[tuple[str, str], tuple[Column, ...]] = {
+#: resource (group, plural) -> its Table columns
+PRINTERS: dict[ResourceKey, tuple[Column, ...]] = {
     ("apps", "deployments"): DEPLOYMENT_COLUMNS,
     ("apps", "replicasets"): REPLICA_SET_COLUMNS,
     ("apps", "statefulsets"): STATEFUL_SET_COLUMNS,

@@ -3,7 +3,8 @@
 The real server validates every object it stores (strategy.Validate / ValidateUpdate) and
 answers `Pod "x" is invalid: [spec.containers[0].name: Required value, ...]` with one cause
 per problem. `validate_create` and `validate_update` give those problems for an object about
-to be stored; `KINDS` says which rules each kind has, one small module per API area:
+to be stored; `RULES` says which rules each resource has (keyed by `ResourceSpec.resource_key`:
+group, plural), one small module per API area:
 
 - `objectmeta`: labels and annotations of every kind (names are `kubegate.api.meta`'s)
 - `pods`, `podupdate`: pod specs (also inside templates), and the pod update rules
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kubegate.registry.spec import ResourceSpec
+from kubegate.registry.spec import ResourceKey, ResourceSpec
 from kubegate.registry.validation import configdata, podupdate, rbac, services, workloads
 from kubegate.registry.validation.field import (
     IMMUTABLE,
@@ -70,35 +71,35 @@ def _job_update(obj: Any, old: Any) -> Errors:
     return [*workloads.validate_job(obj), *workloads.validate_job_update(obj, old)]
 
 
-#: (group, kind) -> its rules.
-KINDS: dict[tuple[str, str], Rules] = {
-    ("", "Pod"): Rules(podupdate.validate_pod, podupdate.validate_pod_update),
-    ("", "PodTemplate"): Rules(workloads.validate_pod_template_object),
-    ("", "ReplicationController"): Rules(workloads.validate_replication_controller),
-    ("", "Service"): Rules(services.validate_service, services.validate_service_update),
-    ("", "ConfigMap"): Rules(configdata.validate_config_map, configdata.validate_config_map_update),
-    ("", "Secret"): Rules(configdata.validate_secret, configdata.validate_secret_update),
-    ("apps", "Deployment"): Rules(workloads.validate_deployment,
-                                  _immutable_selector(_new_only(workloads.validate_deployment))),
-    ("apps", "ReplicaSet"): Rules(workloads.validate_replica_set,
-                                  _immutable_selector(_new_only(workloads.validate_replica_set))),
-    ("apps", "StatefulSet"): Rules(workloads.validate_stateful_set,
-                                   _immutable_selector(workloads.validate_stateful_set_update)),
-    ("apps", "DaemonSet"): Rules(workloads.validate_daemon_set,
-                                 _immutable_selector(_new_only(workloads.validate_daemon_set))),
-    ("batch", "Job"): Rules(workloads.validate_job, _job_update),
-    ("batch", "CronJob"): Rules(workloads.validate_cron_job),
-    (_RBAC, "Role"): Rules(rbac.validate_role),
-    (_RBAC, "ClusterRole"): Rules(rbac.validate_cluster_role),
-    (_RBAC, "RoleBinding"): Rules(rbac.validate_role_binding, rbac.validate_role_binding_update),
-    (_RBAC, "ClusterRoleBinding"): Rules(rbac.validate_cluster_role_binding, rbac.validate_cluster_role_binding_update),
+#: resource (group, plural) -> the rules of its objects.
+RULES: dict[ResourceKey, Rules] = {
+    ("", "pods"): Rules(podupdate.validate_pod, podupdate.validate_pod_update),
+    ("", "podtemplates"): Rules(workloads.validate_pod_template_object),
+    ("", "replicationcontrollers"): Rules(workloads.validate_replication_controller),
+    ("", "services"): Rules(services.validate_service, services.validate_service_update),
+    ("", "configmaps"): Rules(configdata.validate_config_map, configdata.validate_config_map_update),
+    ("", "secrets"): Rules(configdata.validate_secret, configdata.validate_secret_update),
+    ("apps", "deployments"): Rules(workloads.validate_deployment,
+                                   _immutable_selector(_new_only(workloads.validate_deployment))),
+    ("apps", "replicasets"): Rules(workloads.validate_replica_set,
+                                   _immutable_selector(_new_only(workloads.validate_replica_set))),
+    ("apps", "statefulsets"): Rules(workloads.validate_stateful_set,
+                                    _immutable_selector(workloads.validate_stateful_set_update)),
+    ("apps", "daemonsets"): Rules(workloads.validate_daemon_set,
+                                  _immutable_selector(_new_only(workloads.validate_daemon_set))),
+    ("batch", "jobs"): Rules(workloads.validate_job, _job_update),
+    ("batch", "cronjobs"): Rules(workloads.validate_cron_job),
+    (_RBAC, "roles"): Rules(rbac.validate_role),
+    (_RBAC, "clusterroles"): Rules(rbac.validate_cluster_role),
+    (_RBAC, "rolebindings"): Rules(rbac.validate_role_binding, rbac.validate_role_binding_update),
+    (_RBAC, "clusterrolebindings"): Rules(rbac.validate_cluster_role_binding, rbac.validate_cluster_role_binding_update),
 }
 
 
 def validate_create(spec: ResourceSpec, obj: dict[str, Any]) -> Errors:
     """The problems with a new object, after those of its name (which the store checks)."""
     problems = validate_meta(obj.get("metadata"))
-    rules = KINDS.get((spec.group, spec.kind))
+    rules = RULES.get(spec.resource_key)
     if rules is not None:
         problems += rules.create(obj)
     return problems
@@ -109,7 +110,7 @@ def validate_update(spec: ResourceSpec, obj: dict[str, Any], old: dict[str, Any]
     if subresource:
         return []
     problems = validate_meta(obj.get("metadata"))
-    rules = KINDS.get((spec.group, spec.kind))
+    rules = RULES.get(spec.resource_key)
     if rules is not None:
         problems += rules.on_update(obj, old)
     return problems
