@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kubegate.config import ServerConfig  # noqa: E402
-from kubegate.server.app import build_state, close_state  # noqa: E402
+from kubegate.config import ServerConfig
+from kubegate.server.app import build_state, close_state
 
 
 def rss_mb() -> float:

@@ -30,7 +30,7 @@ import aiohttp
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.support.etcd_server import etcd_binary, start_etcd  # noqa: E402
+from tests.support.etcd_server import etcd_binary, start_etcd
 
 CONCURRENCY = 16
 

@@ -28,8 +28,8 @@ from typing import Any
 
 from kubegate.admission.attributes import CREATE, AdmissionAttributes
 from kubegate.api import errors, meta
-from kubegate.registry.rest import NAMESPACES
 from kubegate.registry.objects import ObjectCache
+from kubegate.registry.rest import NAMESPACES
 
 SERVICE_ACCOUNTS = ("", "serviceaccounts")
 DEFAULT_SERVICE_ACCOUNT = "default"

@@ -21,9 +21,9 @@ from kubegate.api import errors
 from kubegate.api.deleteoptions import DeleteOptions
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.fieldmanagers import FieldManagers
+from kubegate.registry.objects import ObjectCache, Stored
 from kubegate.registry.rest import NAMESPACES, GenericStore
 from kubegate.registry.spec import ResourceSpec
-from kubegate.registry.objects import ObjectCache, Stored
 
 log = logging.getLogger("kubegate.controllers")
 

@@ -16,6 +16,7 @@ from kubegate.authn.request_header import STANDARD_NAMES, AuthenticationHeaders
 from kubegate.authz.authorizer import Authorizer
 from kubegate.config import ServerConfig
 from kubegate.controllers.manager import ControllerManager
+from kubegate.endpoints.version import VersionInfo
 from kubegate.pki import PkiFiles
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.decoders import Decoders
@@ -23,7 +24,6 @@ from kubegate.registry.discovery import Discovery
 from kubegate.registry.fieldmanagers import FieldManagers
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
-from kubegate.endpoints.version import VersionInfo
 from kubegate.storage.cacher import Cacher
 
 
@@ -80,7 +80,6 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from kubegate.controllers.leaderelection import LeaderElection
-
     from kubegate.endpoints.handlers.common import Target
     from kubegate.endpoints.virtual.subresource import SubresourceStorage
 

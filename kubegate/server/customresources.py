@@ -11,9 +11,9 @@ from __future__ import annotations
 from kubegate.admission.customresource_terminating import CustomResourceTerminatingAdmission
 from kubegate.controllers.crd import CustomResourceDefinitionController
 from kubegate.controllers.informer import Informers
+from kubegate.endpoints.state import APIServer
 from kubegate.endpoints.virtual.custom_scale import CustomResourceScale
 from kubegate.registry.customresources.serving import Serving
-from kubegate.endpoints.state import APIServer
 
 
 def install(state: APIServer, informers: Informers) -> CustomResourceDefinitionController:

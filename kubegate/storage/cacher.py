@@ -37,7 +37,15 @@ from kubegate.storage.interface import (
 from kubegate.storage.keys import ObjectKey, ResourceKey
 
 __all__ = [
-    "ADDED", "DELETED", "MODIFIED", "BLOCK_TIMEOUT", "Cacher", "Event", "ObjectKey", "ResourceKey", "Stored",
+    "ADDED",
+    "BLOCK_TIMEOUT",
+    "DELETED",
+    "MODIFIED",
+    "Cacher",
+    "Event",
+    "ObjectKey",
+    "ResourceKey",
+    "Stored",
     "Watcher",
 ]
 

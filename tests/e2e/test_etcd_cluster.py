@@ -69,9 +69,10 @@ async def test_two_processes_serve_one_cluster(cluster: tuple[list[ServerProcess
         assert sorted(item["metadata"]["name"] for item in configmaps["items"]) == ["from-a", "kube-root-ca.crt"]
 
     # etcdctl sees the real key layout, with JSON values
-    shown = subprocess.run(
+    shown = await asyncio.to_thread(
+        subprocess.run,
         ["etcdctl", "--endpoints", etcd.url, "get", f"{prefix}/namespaces/shared", "--print-value-only"],
-        capture_output=True, text=True, timeout=30, env={**os.environ, "ETCDCTL_API": "3"},
+        capture_output=True, text=True, timeout=30, env={**os.environ, "ETCDCTL_API": "3"}, check=False,
     )
     assert shown.returncode == 0 and '"name":"shared"' in shown.stdout
 

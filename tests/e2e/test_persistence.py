@@ -64,7 +64,7 @@ def test_a_data_dir_from_a_newer_kubegate_is_one_clear_line(tmp_path: Path) -> N
         pass  # creates the database
     with sqlite3.connect(data_dir / "kubegate.db") as db:
         db.execute("update meta set value = 99 where name = 'format'")
-    result = subprocess.run(serve, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(serve, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("kubegate: error:")]
     assert len(errors) == 1 and "was written by a newer kubegate (format 99; this one reads 1)" in errors[0]

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from kubegate.storage import errors
-from kubegate.storage.interface import ADDED, DELETED, MODIFIED, Interface, KeyEvent, Preconditions, Stored
+from kubegate.storage.interface import (
+    ADDED,
+    DELETED,
+    MODIFIED,
+    Interface,
+    KeyEvent,
+    Preconditions,
+    Stored,
+)
 
 
 def configmap(name: str, namespace: str = "default", **data: str) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from multidict import CIMultiDict
 
 from kubegate import pki
 from kubegate.config import ServerConfig
-from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state
 from kubegate.endpoints.state import APIServer
+from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state
 from kubegate.server.tls import client_ca_files, server_context
 
 

@@ -38,8 +38,8 @@ from kubegate.endpoints.handlers.tabling import table_for
 from kubegate.endpoints.negotiation import Output
 from kubegate.registry import conversion
 from kubegate.registry.listing import matcher_for, too_large_resource_version
-from kubegate.storage import cacher as watch_cache
 from kubegate.registry.objects import ADDED, DELETED, MODIFIED, Event, Stored, Watcher
+from kubegate.storage import cacher as watch_cache
 
 #: --min-request-timeout: a watch without timeoutSeconds ends after 1-2 times this.
 MIN_REQUEST_TIMEOUT = 1800

@@ -6,6 +6,7 @@ Each module offers one handler; `install` registers them on the server by
 
 from __future__ import annotations
 
+from kubegate.endpoints.state import APIServer
 from kubegate.endpoints.virtual import tokenrequest
 from kubegate.endpoints.virtual.localsubjectaccessreview import create_local_subject_access_review
 from kubegate.endpoints.virtual.scale import SCALABLE
@@ -14,7 +15,6 @@ from kubegate.endpoints.virtual.selfsubjectreview import create_self_subject_rev
 from kubegate.endpoints.virtual.selfsubjectrulesreview import create_self_subject_rules_review
 from kubegate.endpoints.virtual.subjectaccessreview import create_subject_access_review
 from kubegate.endpoints.virtual.tokenreview import create_token_review
-from kubegate.endpoints.state import APIServer
 
 
 def install(state: APIServer) -> None:

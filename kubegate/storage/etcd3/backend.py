@@ -1,61 +1,48 @@
-"""The etcd3 backend: kubegate's objects in a real etcd, laid out as kube-apiserver lays them out.
-
-`kubegate serve --etcd-servers URL` keeps its state here instead of in memory, so several
-kubegate processes can share one cluster and `etcdctl get /registry/namespaces/NAME` shows what
-a client wrote. It keeps the storage contract (`kubegate.storage.interface`) the way k8s.io's
-etcd3 store does:
-
-* keys live at `PREFIX/KEY` (`--etcd-prefix`, default `/registry`); values are JSON without a
-  resourceVersion, and an object's resourceVersion is its key's mod_revision;
-* create is a transaction on `create_revision == 0`; `guaranteed_update` and `delete` are
-  transactions on the mod_revision that was read, and re-read and retry when it moved;
-* watches are etcd watches from `since + 1` with `prev_kv`, so MODIFIED and DELETED events carry
-  the previous object;
-* history is compacted every `--etcd-compaction-interval` by kube-apiserver's protocol: the
-  processes sharing a cluster take turns through the version of the `compact_rev_key` key, whose
-  value is the revision compacted last. That key sits at the root of the keyspace, outside
-  every prefix, as kube-apiserver keeps it: compaction is cluster-wide.
-
-The client is `aetcd`: its generated gRPC stubs for KV calls (its `Client` can neither dial TLS
-nor read at a revision, and its `transaction()` drops the header revision a write needs) and its
-`Watcher`, which multiplexes every watch on one gRPC stream.
-"""
+"""The etcd3 backend itself: reads, transactional writes, watches and the compactor."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
-import re
-import socket
 import time
-from collections.abc import AsyncIterator, Coroutine, Sequence
-from dataclasses import dataclass
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import grpc
-import orjson
 from aetcd import ClientError, RevisionCompactedError, Watcher, rpc
 from aetcd.utils import prefix_range_end
 
 from kubegate.storage import codec
 from kubegate.storage.errors import (
-    FutureRevision,
-    InvalidObject,
     KeyExists,
     KeyNotFound,
     StorageError,
     TooOldRevision,
     Unavailable,
 )
+from kubegate.storage.etcd3.connection import (
+    Endpoint,
+    EtcdUnavailable,
+    describe,
+    error_details,
+    grpc_target,
+    open_channel,
+    unreachable_reason,
+)
+from kubegate.storage.etcd3.messages import (
+    as_int,
+    compare,
+    decode,
+    get_op,
+    is_compacted,
+    plain_error,
+    put_op,
+    range_kv,
+)
+from kubegate.storage.etcd3.watch import EtcdWatch
 from kubegate.storage.interface import (
-    ADDED,
-    DELETED,
-    MODIFIED,
-    KeyEvent,
     Preconditions,
     Stored,
     TryUpdate,
@@ -66,250 +53,10 @@ log = logging.getLogger(__name__)
 #: kube-apiserver's compaction marker: its version orders the compactors, its value is the
 #: revision compacted last.
 COMPACT_REV_KEY = b"compact_rev_key"
-DEFAULT_PORT = 2379
 #: How long one KV call may take before it counts as etcd being unavailable.
 REQUEST_TIMEOUT = 30.0
 #: Keys fetched per range call when listing (every page is read at the same revision).
 LIST_PAGE = 1000
-#: etcd's own wording, which kube-apiserver passes on (see kubegate.registry.storage_errors).
-TIMED_OUT = "etcdserver: request timed out"
-CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
-    ("grpc.max_receive_message_length", -1),  # a large list is one message per page
-    ("grpc.keepalive_time_ms", 30_000),  # kube-apiserver's etcd keepalive: 30s, 10s timeout
-    ("grpc.keepalive_timeout_ms", 10_000),
-    ("grpc.initial_reconnect_backoff_ms", 100),  # come back quickly after an etcd restart
-    ("grpc.min_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 2_000),
-)
-
-
-class EtcdUnavailable(Exception):
-    """etcd cannot be used at startup; the message is one line for the user."""
-
-
-# connecting -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """One `--etcd-servers` URL, split."""
-
-    url: str
-    host: str
-    port: int
-    tls: bool
-
-    @classmethod
-    def parse(cls, url: str) -> Endpoint:
-        parts = urlsplit(url if "://" in url else f"http://{url}")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise EtcdUnavailable(f"cannot use etcd server {url!r}: expected http(s)://HOST:PORT")
-        return cls(url, parts.hostname, parts.port or DEFAULT_PORT, parts.scheme == "https")
-
-    @property
-    def authority(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-
-async def _resolve(endpoint: Endpoint) -> list[tuple[int, str]]:
-    """The (family, address) pairs a host name stands for."""
-    try:
-        ipaddress.ip_address(endpoint.host)
-        family = socket.AF_INET6 if ":" in endpoint.host else socket.AF_INET
-        return [(int(family), endpoint.host)]
-    except ValueError:
-        pass
-    try:
-        loop = asyncio.get_running_loop()
-        infos = await loop.getaddrinfo(endpoint.host, endpoint.port, type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise EtcdUnavailable(f"cannot reach etcd at {endpoint.url}: cannot resolve {endpoint.host}: "
-                              f"{error.strerror or error}") from None
-    return [(int(family), str(sockaddr[0])) for family, _, _, _, sockaddr in infos]
-
-
-async def grpc_target(endpoints: Sequence[Endpoint]) -> str:
-    """A gRPC target for the endpoints: `HOST:PORT` for one, an address list for several.
-
-    gRPC's resolvers take one DNS name or a list of IP addresses, so several servers are
-    resolved once, here; the channel then fails over between them (pick_first).
-    """
-    if len(endpoints) == 1:
-        return endpoints[0].authority
-    resolved = [await _resolve(endpoint) for endpoint in endpoints]
-    for family, scheme in ((socket.AF_INET, "ipv4"), (socket.AF_INET6, "ipv6")):
-        picked = [next((a for f, a in addresses if f == family), None) for addresses in resolved]
-        if all(picked):
-            listed = (f"[{a}]:{e.port}" if family == socket.AF_INET6 else f"{a}:{e.port}"
-                      for a, e in zip(picked, endpoints, strict=True))
-            return f"{scheme}:" + ",".join(listed)
-    raise EtcdUnavailable("cannot use these etcd servers together: no address family common to all")
-
-
-def _read(path: str | Path | None, what: str) -> bytes | None:
-    if path is None:
-        return None
-    try:
-        return Path(path).read_bytes()
-    except OSError as error:
-        raise EtcdUnavailable(f"cannot read the etcd {what} {path}: {error.strerror or error}") from None
-
-
-def open_channel(target: str, endpoints: Sequence[Endpoint], *, ca_file: str | Path | None,
-                 cert_file: str | Path | None, key_file: str | Path | None) -> Any:
-    """A plaintext channel for http:// servers, TLS (with a client cert if given) for https://."""
-    if len({endpoint.tls for endpoint in endpoints}) > 1:
-        raise EtcdUnavailable("cannot mix http:// and https:// etcd servers")
-    options: list[tuple[str, int | str]] = list(CHANNEL_OPTIONS)
-    if not endpoints[0].tls:
-        return grpc.aio.insecure_channel(target, options=options)
-    credentials = grpc.ssl_channel_credentials(
-        root_certificates=_read(ca_file, "CA file"), private_key=_read(key_file, "key file"),
-        certificate_chain=_read(cert_file, "certificate file"),
-    )
-    if len(endpoints) > 1:  # an address list: verify the certificates against the first name
-        options.append(("grpc.ssl_target_name_override", endpoints[0].host))
-    return grpc.aio.secure_channel(target, credentials, options=options)
-
-
-def unreachable_reason(details: str) -> str:
-    """gRPC's account of a failed dial, cut down to its cause ("connection refused")."""
-    lowered = details.lower()
-    if "connection refused" in lowered:
-        return "connection refused"
-    if "resolving" in lowered or "dns resolution failed" in lowered:
-        return "cannot resolve the host name"
-    if "certificate_verify_failed" in lowered:
-        return "TLS: etcd's certificate does not verify against --etcd-cafile"
-    if "tsi_data_corrupted" in lowered:  # the server ended the handshake: our certificate
-        return "TLS: etcd refused the client certificate (--etcd-certfile, --etcd-keyfile)"
-    cause = details.rsplit("last error:", 1)[-1].strip()
-    cause = re.sub(r"^[A-Z_]+: ", "", cause)  # a status code name
-    cause = re.sub(r"^(ipv4|ipv6|dns|unix):\S*: ", "", cause)  # the address tried
-    return (cause.splitlines() or [details])[0] or "unavailable"
-
-
-# errors ----------------------------------------------------------------------------------------
-
-
-def _details(error: grpc.aio.AioRpcError) -> str:
-    return str(error.details() or error.code().name)
-
-
-def describe(error: Exception) -> str:
-    """One line for an error from gRPC or aetcd."""
-    if isinstance(error, grpc.aio.AioRpcError):
-        return _details(error)
-    return str(error) or type(error).__name__
-
-
-def is_compacted(error: grpc.aio.AioRpcError) -> bool:
-    return bool(error.code() == grpc.StatusCode.OUT_OF_RANGE and "compacted" in _details(error))
-
-
-def plain_error(error: grpc.aio.AioRpcError, key: str = "") -> StorageError:
-    """The storage error for a failed etcd call (but compaction: it needs the compacted revision)."""
-    details = _details(error)
-    if error.code() == grpc.StatusCode.OUT_OF_RANGE and "future revision" in details:
-        return FutureRevision(details, key=key)
-    if "request is too large" in details:
-        return InvalidObject(details, key=key)
-    if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return Unavailable(TIMED_OUT, key=key)
-    return Unavailable(f"etcd: {details}", key=key)
-
-
-# values ----------------------------------------------------------------------------------------
-
-
-def decode(kv: Any, revision: int | None = None) -> Stored:
-    """A key-value read from etcd, stamped with its mod_revision (or `revision`)."""
-    try:
-        return codec.decode_value(kv.value, int(kv.mod_revision) if revision is None else revision)
-    except (orjson.JSONDecodeError, AttributeError, InvalidObject):
-        key = bytes(kv.key).decode(errors="replace")
-        raise Unavailable(f"the value of etcd key {key} is not a JSON object", key=key) from None
-
-
-def as_int(value: bytes) -> int:
-    """The marker's value (a decimal revision); 0 when it is something else."""
-    try:
-        return int(value)
-    except ValueError:
-        return 0
-
-
-def put_op(key: bytes, value: bytes) -> Any:
-    return rpc.RequestOp(request_put=rpc.PutRequest(key=key, value=value))
-
-
-def get_op(key: bytes) -> Any:
-    return rpc.RequestOp(request_range=rpc.RangeRequest(key=key))
-
-
-def compare(key: bytes, target: str, value: int) -> Any:
-    """`target(key) == value`, target one of mod_revision, create_revision, version."""
-    targets = {"mod_revision": rpc.Compare.MOD, "create_revision": rpc.Compare.CREATE,
-               "version": rpc.Compare.VERSION}
-    return rpc.Compare(key=key, result=rpc.Compare.EQUAL, target=targets[target], **{target: value})
-
-
-def range_kv(txn: Any) -> Any:
-    """The one key-value a failed transaction's get returned, or None when the key is gone."""
-    kvs = txn.responses[0].response_range.kvs
-    return kvs[0] if kvs else None
-
-
-# watches ---------------------------------------------------------------------------------------
-
-
-class EtcdWatch:
-    """An etcd watch as a `Watch`: aetcd's watcher fills a queue, `__aiter__` makes events of it."""
-
-    def __init__(self, root: bytes, since: int, on_stop: Any) -> None:
-        self.watch_id: int | None = None
-        self._root = root
-        self._since = since
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._on_stop = on_stop
-        self._stopped = False
-
-    async def feed(self, item: Any) -> None:
-        """aetcd's callback: an event, an error that ends the watch, or None when it shuts down."""
-        if not self._stopped:
-            self._queue.put_nowait(item)
-
-    def stop(self) -> None:
-        if not self._stopped:
-            self._stopped = True
-            self._queue.put_nowait(None)
-            self._on_stop(self)
-
-    async def __aiter__(self) -> AsyncIterator[KeyEvent]:
-        while True:
-            item = await self._queue.get()
-            if item is None or self._stopped:
-                return
-            if isinstance(item, RevisionCompactedError):
-                raise TooOldRevision(self._since, int(item.compacted_revision))
-            if isinstance(item, Exception):
-                raise Unavailable(f"etcd watch failed: {describe(item)}")
-            self._since = int(item.kv.mod_revision)
-            yield self.event(item)
-
-    def event(self, event: Any) -> KeyEvent:
-        kv, prev = event.kv, event.prev_kv
-        key = bytes(kv.key)[len(self._root):].decode()
-        if event.kind == "DELETE":
-            if prev is None:
-                raise Unavailable(f"etcd reported the deletion of {key} without the object", key=key)
-            return KeyEvent(DELETED, key, decode(prev, int(kv.mod_revision)), decode(prev))
-        if kv.create_revision == kv.mod_revision:
-            return KeyEvent(ADDED, key, decode(kv))
-        return KeyEvent(MODIFIED, key, decode(kv), decode(prev) if prev is not None else None)
-
-
-# the backend -----------------------------------------------------------------------------------
 
 
 class Etcd3Backend:
@@ -363,7 +110,7 @@ class Etcd3Backend:
             except grpc.aio.AioRpcError as error:
                 if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
                     break
-                reason = unreachable_reason(_details(error))
+                reason = unreachable_reason(error_details(error))
                 if error.code() != grpc.StatusCode.UNAVAILABLE:
                     break  # an answer, but a refusal (TLS, auth): retrying will not change it
             await asyncio.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
