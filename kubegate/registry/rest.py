@@ -246,10 +246,9 @@ class GenericStore:
         strategy = self.strategy_of(spec)
         may_create = strategy.allow_create_on_update and not subresource
         created = False
-        deleting = False
 
         async def try_update(current: Stored | None) -> dict[str, Any]:
-            nonlocal created, deleting
+            nonlocal created
             body = await compute(None if current is None else current.obj)
             metadata = _check_identity(spec, namespace, name, body)
             if current is None:
@@ -264,6 +263,8 @@ class GenericStore:
             if wanted_rv and str(wanted_rv) != str(current.revision):
                 raise errors.conflict(spec.plural, name, errors.MODIFIED_CONFLICT, group=spec.group)
             obj = self._merge_update(spec, strategy, current.obj, body, subresource=subresource)
+            if strategy.on_update is not None and not subresource:
+                strategy.on_update(obj, current.obj)
             problems = validation.validate_update(spec, obj, current.obj, subresource=subresource)
             if problems:
                 raise errors.invalid(spec.kind, name, problems, group=spec.group)
@@ -273,23 +274,31 @@ class GenericStore:
                     raise errors.invalid(spec.kind, name, problems, group=spec.group)
             if track is not None:
                 obj = track(current.obj, obj)
-            # The last finalizer is gone and no grace period runs: the deletion completes now.
-            deleting = deletion.should_delete_during_update(spec, current.obj, obj)
+            if deletion.should_delete_during_update(spec, current.obj, obj):
+                # The last finalizer is gone and no grace period runs: nothing is written, the
+                # object is deleted as it stands (watchers see DELETED only).
+                raise _DeleteInstead(current)
             return obj
 
         resource = self.key_of(spec)
-        if dry_run:
-            return await self._dry_run_update(resource, key, try_update, may_create=may_create), created
         with as_status(plural=spec.plural, name=name, group=spec.group):
-            stored = await self.store.guaranteed_update(resource, key, try_update, ignore_not_found=may_create)
-            if deleting:
+            for _ in range(deleter.RETRIES):
                 try:
-                    stored = await self.store.delete(
-                        resource, key, preconditions=Preconditions(resource_version=stored.revision)
+                    if dry_run:
+                        return await self._dry_run_update(resource, key, try_update, may_create=may_create), created
+                    stored = await self.store.guaranteed_update(
+                        resource, key, try_update, ignore_not_found=may_create
                     )
-                except (Conflict, KeyNotFound):
-                    pass  # changed or removed meanwhile: whoever did it decides what happens next
-        return stored, created
+                    return stored, created
+                except _DeleteInstead as instead:
+                    if dry_run:
+                        return instead.current, False
+                    try:
+                        precondition = Preconditions(resource_version=instead.current.revision)
+                        return await self.store.delete(resource, key, preconditions=precondition), False
+                    except Conflict:
+                        continue  # changed meanwhile: compute the update again
+        raise errors.conflict(spec.plural, name, errors.MODIFIED_CONFLICT, group=spec.group)
 
     async def _dry_run_update(
         self, resource: tuple[str, str], key: ObjectKey,
@@ -390,6 +399,14 @@ class GenericStore:
             await self.store.delete(NAMESPACES, ("", name), preconditions=precondition)
         except (Conflict, KeyNotFound):
             pass  # changed meanwhile: the namespace controller looks again at the next event
+
+
+class _DeleteInstead(Exception):
+    """An update that empties the last finalizer of a deleting object becomes its deletion."""
+
+    def __init__(self, current: Stored) -> None:
+        super().__init__("delete instead of update")
+        self.current = current
 
 
 def _as_updated_object(updated: dict[str, Any] | UpdatedObject) -> UpdatedObject:
