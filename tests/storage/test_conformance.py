@@ -13,10 +13,10 @@ from kubegate.storage.interface import (
     DELETED,
     MODIFIED,
     Interface,
-    KeyEvent,
     Preconditions,
     Stored,
 )
+from tests.support.storage_watch import next_events
 
 
 def configmap(name: str, namespace: str = "default", **data: str) -> dict[str, Any]:
@@ -25,19 +25,6 @@ def configmap(name: str, namespace: str = "default", **data: str) -> dict[str, A
         "metadata": {"name": name, "namespace": namespace, "uid": f"uid-{name}"},
         "data": dict(data),
     }
-
-
-async def next_events(watch: Any, count: int) -> list[KeyEvent]:
-    seen: list[KeyEvent] = []
-
-    async def collect() -> None:
-        async for event in watch:
-            seen.append(event)
-            if len(seen) == count:
-                return
-
-    await asyncio.wait_for(collect(), 10)
-    return seen
 
 
 async def test_create_then_get_stamps_the_revision(backend: Interface) -> None:

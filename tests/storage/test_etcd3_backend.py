@@ -19,9 +19,10 @@ import pytest
 from kubegate import pki
 from kubegate.storage.errors import TooOldRevision
 from kubegate.storage.etcd3 import Etcd3Backend, EtcdUnavailable
-from kubegate.storage.interface import ADDED, DELETED, MODIFIED, KeyEvent, Stored
+from kubegate.storage.interface import ADDED, DELETED, MODIFIED, Stored
 from tests.support import etcd_server
 from tests.support.etcd_server import EtcdServer
+from tests.support.storage_watch import next_events
 
 
 def configmap(name: str, namespace: str, **data: str) -> dict[str, Any]:
@@ -93,7 +94,7 @@ async def test_two_backends_on_one_prefix_see_each_others_writes(etcd: EtcdServe
             created = await second.create("configmaps/default/a", configmap("a", "default", v="1"))
             updated = await second.guaranteed_update("configmaps/default/a", _set_v("2"))
             deleted = await second.delete("configmaps/default/a")
-            events = await _take(watch, 3)
+            events = await next_events(watch, 3)
         finally:
             watch.stop()
         assert [(e.type, e.key, e.stored.revision) for e in events] == [
@@ -167,14 +168,3 @@ def _set_v(value: str) -> Any:
     return try_update
 
 
-async def _take(watch: Any, count: int) -> list[KeyEvent]:
-    seen: list[KeyEvent] = []
-
-    async def collect() -> None:
-        async for event in watch:
-            seen.append(event)
-            if len(seen) == count:
-                return
-
-    await asyncio.wait_for(collect(), 10)
-    return seen

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from kubegate.storage import errors
-from kubegate.storage.interface import ADDED, MODIFIED, KeyEvent, Stored
+from kubegate.storage.interface import ADDED, MODIFIED, Stored
 from kubegate.storage.sqlite import DataDirError, SqliteBackend
+from tests.support.storage_watch import next_events
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,19 +39,6 @@ def set_data(**data: str) -> Any:
         return {**current.obj, "data": {**current.obj["data"], **data}}
 
     return try_update
-
-
-async def next_events(watch: Any, count: int) -> list[KeyEvent]:
-    seen: list[KeyEvent] = []
-
-    async def collect() -> None:
-        async for event in watch:
-            seen.append(event)
-            if len(seen) == count:
-                return
-
-    await asyncio.wait_for(collect(), 10)
-    return seen
 
 
 async def test_reopen_keeps_objects_uids_and_the_revision_counter(tmp_path: Path) -> None:
