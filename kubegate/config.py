@@ -56,10 +56,18 @@ OPTIONS: tuple[Option, ...] = (
     Option("etcd-certfile", "path", None, "client certificate for etcd"),
     Option("etcd-keyfile", "path", None, "client key for etcd"),
     Option("etcd-compaction-interval", "duration", 300.0, "how often etcd history is compacted (0 = never)"),
+    Option("controllers", "list", ("*",), "kube-controller-manager's list: '*' all, 'foo' enables, '-foo' disables (e.g. *,-deployment)"),
     Option("leader-elect", "bool", True, "over etcd, run controllers only in the process holding the kube-controller-manager Lease"),
     Option("leader-elect-lease-duration", "duration", 15.0, "how long a leader's Lease holds without renewal"),
     Option("leader-elect-renew-deadline", "duration", 10.0, "how long a leader keeps trying to renew before it steps down"),
     Option("leader-elect-retry-period", "duration", 2.0, "how often the Lease is tried and renewed"),
+    # the simulated cluster
+    Option("nodes", "int", 1, "simulated nodes, each with a kubelet that runs the pods bound to it (0 = none)"),
+    Option("pod-start-delay", "duration", 0.3, "how long a bound pod takes to start (pull, create, start)"),
+    Option("pod-run-time", "duration", 1.0, "how long a pod that may finish (restartPolicy Never/OnFailure) runs"),
+    Option("cluster-cidr", "str", "10.244.0.0/16", "pod IPs; each node gets a /24 of it"),
+    Option("service-cluster-ip-range", "str", "10.96.0.0/12", "ClusterIPs of Services (the kubernetes Service gets the first)"),
+    Option("service-node-port-range", "str", "30000-32767", "NodePorts of Services"),
     # authentication
     Option("client-ca-file", "path", None, "CA bundle that verifies client certificates (default: PKI_DIR/ca.crt)"),
     Option("anonymous-auth", "bool", True, "treat requests without credentials as system:anonymous"),
@@ -129,10 +137,17 @@ class ServerConfig:
     etcd_certfile: Path | None = None
     etcd_keyfile: Path | None = None
     etcd_compaction_interval: float = 300.0
+    controllers: tuple[str, ...] = ("*",)
     leader_elect: bool = True
     leader_elect_lease_duration: float = 15.0
     leader_elect_renew_deadline: float = 10.0
     leader_elect_retry_period: float = 2.0
+    nodes: int = 1
+    pod_start_delay: float = 0.3
+    pod_run_time: float = 1.0
+    cluster_cidr: str = "10.244.0.0/16"
+    service_cluster_ip_range: str = "10.96.0.0/12"
+    service_node_port_range: str = "30000-32767"
     client_ca_file: Path | None = None
     anonymous_auth: bool = True
     token_auth_file: Path | None = None
@@ -309,6 +324,8 @@ def validate(config: ServerConfig) -> None:
     if (config.tls_cert_file is None) != (config.tls_private_key_file is None):
         raise ConfigError("--tls-cert-file and --tls-private-key-file must be given together")
     validate_storage(config)
+    if not 0 <= config.nodes <= 1000:
+        raise ConfigError(f"--nodes {config.nodes} must be between 0 and 1000")
 
 
 STORAGE_BACKENDS = ("memory", "sqlite", "etcd3")

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
-from kubegate.controllers.workqueue import WorkQueue
+from kubegate.controllers.workqueue import ShutDown, WorkQueue
 from kubegate.registry.objects import Event, ObjectCache, ResourceKey, Stored
 
 log = logging.getLogger("kubegate.controllers")
@@ -113,16 +113,20 @@ class Controller:
         self._tasks = []
 
     async def _work(self) -> None:
+        queue = self.queue
         while True:
-            key = await self.queue.get()
+            try:
+                key = await queue.get()
+            except ShutDown:
+                return
             try:
                 await self.reconcile(key)
             except asyncio.CancelledError:
-                self.queue.done(key)
+                queue.done(key)
                 raise
             except Exception:  # a controller keeps going; the key comes back after a backoff
                 log.exception("%s: reconciling %s failed", self.name, key)
-                self.queue.add_rate_limited(key)
+                queue.add_rate_limited(key)
             else:
-                self.queue.forget(key)
-            self.queue.done(key)
+                queue.forget(key)
+            queue.done(key)

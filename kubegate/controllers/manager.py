@@ -17,16 +17,29 @@ from kubegate.controllers.informer import Controller, Informers
 SETTLE_HORIZON = 2.0
 
 
+def enabled(name: str, selection: tuple[str, ...]) -> bool:
+    """kube-controller-manager's `--controllers`: `*` all, `foo` enables, `-foo` disables."""
+    if f"-{name}" in selection:
+        return False
+    return name in selection or "*" in selection
+
+
 class ControllerManager:
-    def __init__(self, informers: Informers, *, fresh: Callable[[], Awaitable[object]]) -> None:
+    def __init__(
+        self, informers: Informers, *, fresh: Callable[[], Awaitable[object]], selection: tuple[str, ...] = ("*",),
+    ) -> None:
         self.informers = informers
         self._fresh = fresh
+        self._selection = selection
         self.controllers: list[Controller] = []
         self._changed = asyncio.Event()
         self.running = False
         self.leading = False
 
     def add(self, controller: Controller) -> Controller:
+        """Run `controller` with the others, unless `--controllers` leaves it out."""
+        if not enabled(controller.name, self._selection):
+            return controller  # never started: its event handlers stay inert
         controller.queue._on_change = self._changed.set
         self.controllers.append(controller)
         if self.running and (self.leading or not controller.leader_elected):

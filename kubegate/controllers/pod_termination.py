@@ -3,10 +3,11 @@
 A pod bound to a node is deleted gracefully: the API server only sets its deletionTimestamp
 (now + the grace period) and deletionGracePeriodSeconds. On a real cluster the kubelet then
 stops the containers and, when they are gone, deletes the pod with gracePeriodSeconds=0 (and
-its uid as a precondition), which removes it unless finalizers hold it. kubegate runs no
-kubelets, so this controller takes that last step when the grace period expires, as if every
-container stopped exactly on time. A second delete with a shorter grace period moves the moment
-earlier; `--grace-period=0 --force` needs nobody, the API server removes the pod at once.
+its uid as a precondition), which removes it unless finalizers hold it. Where no
+kubelet runs, this controller takes that last step when the grace period expires, as if every
+container stopped exactly on time; pods on nodes a simulated kubelet runs (`--nodes`) are left to
+it (`leave_to_kubelets`). A second delete with a shorter grace period moves the moment earlier;
+`--grace-period=0 --force` needs nobody, the API server removes the pod at once.
 
 Keys are a pod's (namespace, name). The wait is the work queue's: a pod whose grace period has
 not run out yet comes back with `queue.add_after` when it will have. Both that function and the
@@ -62,6 +63,7 @@ class PodTerminationController(Controller):
         self._add_after = add_after or (lambda key, delay: self.queue.add_after(key, delay))
         self._clock = clock or (lambda: asyncio.get_running_loop().time())
         self._timers: dict[ObjectKey, _Timer] = {}  # pod -> its pending removal
+        self._kubelet_nodes: frozenset[str] = frozenset()  # nodes whose simulated kubelet deletes pods
         self.watch(PODS, self._pod_changed)
 
     @property
@@ -69,24 +71,33 @@ class PodTerminationController(Controller):
         """How many pods wait for their grace period to end."""
         return len(self._timers)
 
+    def leave_to_kubelets(self, nodes: Iterable[str]) -> None:
+        """Pods bound to these nodes are deleted by their (simulated) kubelet, not here."""
+        self._kubelet_nodes = frozenset(nodes)
+
+    def _mine(self, pod: dict[str, object]) -> bool:
+        spec = pod.get("spec")
+        node = spec.get("nodeName") if isinstance(spec, dict) else None
+        return _terminating(pod) and not (node and node in self._kubelet_nodes)
+
     def _pod_changed(self, event: Event) -> Iterable[ObjectKey]:
         if event.type == DELETED:
             return (event.key,) if event.key in self._timers else ()
-        return (event.key,) if _terminating(event.stored.obj) else ()
+        return (event.key,) if self._mine(event.stored.obj) else ()
 
     def initial_keys(self) -> Iterable[ObjectKey]:
         terminating = [
             (str(stored.obj["metadata"].get("namespace", "")), str(stored.obj["metadata"]["name"]))
             for stored in self.informers.list(PODS)
-            if _terminating(stored.obj)
+            if self._mine(stored.obj)
         ]
         return list(dict.fromkeys([*terminating, *self._timers]))  # and forget the pods gone meanwhile
 
     async def reconcile(self, key: ObjectKey) -> None:
         stored = self.cache.get(PODS, key)
         metadata = stored.obj.get("metadata") if stored is not None else None
-        if not isinstance(metadata, dict) or not metadata.get("deletionTimestamp"):
-            self._timers.pop(key, None)  # gone (or never deleted): nothing to wait for
+        if stored is None or not isinstance(metadata, dict) or not self._mine(stored.obj):
+            self._timers.pop(key, None)  # gone, never deleted, or a kubelet's: nothing to wait for
             return
         grace = metadata.get("deletionGracePeriodSeconds")
         if not isinstance(grace, int) or grace <= 0:

@@ -16,6 +16,10 @@ BASE_DELAY = 0.005
 MAX_DELAY = 1000.0
 
 
+class ShutDown(Exception):
+    """The queue was shut down: its workers stop."""
+
+
 class WorkQueue:
     def __init__(self, *, on_change: Callable[[], None] | None = None) -> None:
         self._queue: deque[Hashable] = deque()
@@ -40,6 +44,8 @@ class WorkQueue:
         self._changed()
 
     def add_after(self, key: Hashable, delay: float) -> None:
+        if self._shut:
+            return
         if delay <= 0:
             self.add(key)
             return
@@ -68,7 +74,11 @@ class WorkQueue:
     # taking ------------------------------------------------------------------------------------
 
     async def get(self) -> Hashable:
+        """The next key; raises `ShutDown` once the queue is shut down (even if a worker
+        swallowed the cancellation meant to stop it, as asyncio.wait_for can before 3.12)."""
         while not self._queue:
+            if self._shut:
+                raise ShutDown
             self._ready.clear()
             await self._ready.wait()
         key = self._queue.popleft()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kubegate.registry import jobs
 from kubegate.registry.certificates.strategy import CSR_STRATEGY
 from kubegate.registry.customresources.crd_strategy import CRD_HOOKS, apply_v1_defaults
+from kubegate.registry.defaults import pods, services, workloads
 from kubegate.registry.spec import ResourceKey, ResourceSpec
 
 if TYPE_CHECKING:
@@ -50,6 +51,9 @@ class Strategy:
     #: applied to every incoming object, created or updated, as the real server's decoding
     #: (v1 -> internal conversion) does before anything else sees it
     on_write: CreateHook | None = None
+    #: PrepareForUpdate: (new, live) -> None, applied to an update of the object (not of a
+    #: subresource) before it is validated
+    on_update: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
     #: objects of this resource may be created by a PUT to a name that does not exist yet
     allow_create_on_update: bool = False
     #: DELETE answers with the object rather than a `Status` of kind Success
@@ -70,26 +74,25 @@ def _namespace_defaults(obj: dict[str, Any]) -> None:
 
 def _pod_defaults(obj: dict[str, Any]) -> None:
     """A pod that nothing schedules: Pending, with the QoS class the spec implies."""
-    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
-    assert isinstance(spec, dict)
-    spec.setdefault("restartPolicy", "Always")
-    spec.setdefault("dnsPolicy", "ClusterFirst")
-    spec.setdefault("terminationGracePeriodSeconds", 30)
-    spec.setdefault("schedulerName", "default-scheduler")
-    spec.setdefault("securityContext", {})
-    spec.setdefault("enableServiceLinks", True)
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-    spec.setdefault("priority", 0)
-    containers = spec.get("containers") if isinstance(spec.get("containers"), list) else []
-    for container in containers or []:
-        if isinstance(container, dict):
-            container.setdefault("terminationMessagePath", "/dev/termination-log")
-            container.setdefault("terminationMessagePolicy", "File")
-            image = str(container.get("image", ""))
-            default_pull = "Always" if image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1] else "IfNotPresent"
-            container.setdefault("imagePullPolicy", default_pull)
-            container.setdefault("resources", {})
+    spec = obj.get("spec")
+    if spec is None:
+        spec = obj["spec"] = {}
+    if isinstance(spec, dict):
+        pods.pod_defaults(spec)
+    containers = spec.get("containers") if isinstance(spec, dict) and isinstance(spec.get("containers"), list) else []
     obj["status"] = {"phase": "Pending", "qosClass": _qos_class(containers or [])}
+
+
+def _pod_writes(obj: dict[str, Any]) -> None:
+    """Decoding a Pod: the pod spec defaults, so that an update compares like with like."""
+    if isinstance(obj.get("spec"), dict):
+        pods.pod_defaults(obj["spec"])
+
+
+def _job_create(obj: dict[str, Any]) -> None:
+    """The generated selector, then the Job's labels shared from its (now labelled) template."""
+    jobs.generate_selector(obj)
+    workloads.job_labels_from_template(obj)
 
 
 def _qos_class(containers: list[Any]) -> str:
@@ -138,20 +141,24 @@ _PATH_NAMES = Strategy(name_rule="path")
 #: resource (group, plural) -> its strategy, when it is not `DEFAULT`
 STRATEGIES: dict[ResourceKey, Strategy] = {
     ("", "namespaces"): Strategy(name_rule="label", on_create=_namespace_defaults, returns_deleted_object=True),
-    ("", "pods"): Strategy(on_create=_pod_defaults, returns_deleted_object=True),
-    ("", "services"): Strategy(name_rule="dns1035"),
+    ("", "pods"): Strategy(on_create=_pod_defaults, on_write=_pod_writes, returns_deleted_object=True),
+    ("", "podtemplates"): Strategy(on_write=workloads.pod_template_defaults),
+    # cluster IPs and node ports: hooks registered at start-up (kubegate.server.cluster)
+    ("", "services"): Strategy(
+        name_rule="dns1035", on_write=services.service_defaults, on_update=services.drop_type_dependent_fields,
+    ),
     ("", "serviceaccounts"): Strategy(on_create=_service_account_defaults, returns_deleted_object=True),
     ("", "secrets"): Strategy(on_write=_secret_writes),
     ("storage.k8s.io", "storageclasses"): Strategy(returns_deleted_object=True),
-    ("", "replicationcontrollers"): _GENERATION,
+    ("", "replicationcontrollers"): Strategy(tracks_generation=True, on_write=workloads.replication_controller_defaults),
     ("", "events"): Strategy(allow_create_on_update=True),
     ("", "endpoints"): Strategy(allow_create_on_update=True),
-    ("apps", "deployments"): _GENERATION,
-    ("apps", "replicasets"): _GENERATION,
-    ("apps", "statefulsets"): _GENERATION,
-    ("apps", "daemonsets"): _GENERATION,
-    ("batch", "jobs"): Strategy(tracks_generation=True, on_create=jobs.generate_selector),
-    ("batch", "cronjobs"): _GENERATION,
+    ("apps", "deployments"): Strategy(tracks_generation=True, on_write=workloads.deployment_defaults),
+    ("apps", "replicasets"): Strategy(tracks_generation=True, on_write=workloads.replica_set_defaults),
+    ("apps", "statefulsets"): Strategy(tracks_generation=True, on_write=workloads.stateful_set_defaults),
+    ("apps", "daemonsets"): Strategy(tracks_generation=True, on_write=workloads.daemon_set_defaults),
+    ("batch", "jobs"): Strategy(tracks_generation=True, on_write=workloads.job_defaults, on_create=_job_create),
+    ("batch", "cronjobs"): Strategy(tracks_generation=True, on_write=workloads.cron_job_defaults),
     ("autoscaling", "horizontalpodautoscalers"): _GENERATION,
     ("networking.k8s.io", "ingresses"): _GENERATION,
     ("networking.k8s.io", "networkpolicies"): _GENERATION,

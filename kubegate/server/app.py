@@ -32,16 +32,16 @@ from kubegate.endpoints.filters.authorization import authorization_filter
 from kubegate.endpoints.filters.errors import errors_filter
 from kubegate.endpoints.filters.impersonation import impersonation_filter
 from kubegate.endpoints.filters.requestinfo import requestinfo_filter
+from kubegate.endpoints.state import APIServer
+from kubegate.endpoints.version import VersionInfo
 from kubegate.pki import PkiFiles
+from kubegate.registry import conversion
 from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
-from kubegate.server import bootstrap, customresources, leader_election, rbac_bootstrap
-from kubegate.endpoints.state import APIServer
-from kubegate.endpoints.version import VersionInfo
-from kubegate.registry import conversion
+from kubegate.server import bootstrap, cluster, customresources, leader_election, rbac_bootstrap
 from kubegate.storage.cacher import Cacher
 from kubegate.storage.factory import open_backend
 from kubegate.storage.interface import Interface
@@ -91,13 +91,15 @@ async def build_state(
         address=address,
     )
     informers = Informers(store)
-    manager = state.controllers = ControllerManager(informers, fresh=store.wait_fresh)
+    manager = state.controllers = ControllerManager(
+        informers, fresh=store.wait_fresh, selection=config.controllers,
+    )
     virtual.install(state)
     issuer_discovery.install(state)
     settle.install(state)  # /debug/kubegate/settle
     # CustomResourceDefinitions: naming, serving, finalizing (every apiserver runs these)
     manager.add(customresources.install(state, informers))
-    await bootstrap.seed(rest, catalog)
+    await bootstrap.seed(rest, catalog, service_cluster_ip_range=config.service_cluster_ip_range)
     await rbac_bootstrap.ensure_default_policy(rest, catalog)
     state.admission.plugins.append(ServiceAccountAdmission(store))
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
@@ -114,6 +116,7 @@ async def build_state(
     manager.add(NamespaceController(informers, rest, catalog))
     manager.add(GarbageCollector(informers, rest, catalog))
     manager.add(PodTerminationController(informers, rest, catalog))  # the kubelet's final delete of a pod
+    cluster.install(state, manager, informers)  # nodes, kubelets, scheduler, workloads, services
     manager.start()
     state.leader_election = leader_election.start(state, manager)
     return state

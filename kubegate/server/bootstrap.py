@@ -1,18 +1,21 @@
 """Objects a fresh cluster has before anyone creates anything.
 
-The four system namespaces and the `kubernetes` Service in `default`, created the way a client
-would create them so they carry the same server-set metadata as everything else. On a persisted
-store they are already there after a restart: only the missing ones are created, and several
-processes starting together on one etcd create each exactly once (the loser's create is a 409).
+The four system namespaces and the `kubernetes` Service in `default` (at the first address of
+the service IP range), created the way a client would create them so they carry the same
+server-set metadata as everything else. On a persisted store they are already there after a
+restart: only the missing ones are created, and several processes starting together on one etcd
+create each exactly once (the loser's create is a 409).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from kubegate.api import errors
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.rest import GenericStore
+from kubegate.registry.services.ranges import IPRange
 from kubegate.registry.spec import ResourceSpec
 
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -24,8 +27,6 @@ _KUBERNETES_SERVICE: dict[str, Any] = {
     },
     "spec": {
         "type": "ClusterIP",
-        "clusterIP": "10.96.0.1",
-        "clusterIPs": ["10.96.0.1"],
         "ipFamilies": ["IPv4"],
         "ipFamilyPolicy": "SingleStack",
         "internalTrafficPolicy": "Cluster",
@@ -35,13 +36,24 @@ _KUBERNETES_SERVICE: dict[str, Any] = {
 }
 
 
-async def seed(rest: GenericStore, catalog: Catalog) -> None:
+#: --service-cluster-ip-range's default; the `kubernetes` Service takes the range's first address
+DEFAULT_SERVICE_RANGE = "10.96.0.0/12"
+
+
+def kubernetes_service(service_cluster_ip_range: str = DEFAULT_SERVICE_RANGE) -> dict[str, Any]:
+    first = IPRange.parse(service_cluster_ip_range).first
+    service = copy.deepcopy(_KUBERNETES_SERVICE)
+    service["spec"]["clusterIP"], service["spec"]["clusterIPs"] = first, [first]
+    return service
+
+
+async def seed(rest: GenericStore, catalog: Catalog, *, service_cluster_ip_range: str = DEFAULT_SERVICE_RANGE) -> None:
     namespaces = catalog.lookup("", "v1", "namespaces")
     services = catalog.lookup("", "v1", "services")
     assert namespaces is not None and services is not None
     for name in SYSTEM_NAMESPACES:
         await _ensure(rest, namespaces, "", {"metadata": {"name": name}})
-    await _ensure(rest, services, "default", _KUBERNETES_SERVICE)
+    await _ensure(rest, services, "default", kubernetes_service(service_cluster_ip_range))
 
 
 async def _ensure(rest: GenericStore, spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> None:

@@ -68,11 +68,11 @@ async def test_resource_lifecycle(cluster: InProcessServer, admin: Identity, spe
     name = created["metadata"]["name"]
     assert created["kind"] == spec.kind and created["apiVersion"] == spec.api_version
 
+    await cluster.state.settle()  # the resource's controllers (a Deployment's, a CRD's) have had their say
     got = await cluster.request("GET", f"{base}/{name}", identity=admin)
     assert got.status == 200 and got.body["metadata"]["uid"] == created["metadata"]["uid"]
 
-    # update: a label change at the current resourceVersion succeeds (read back: a controller, like
-    # the CRD's establishing one, may have written since the create)...
+    # update: a label change at the current resourceVersion succeeds...
     current = got.body
     changed = {**current, "metadata": {**current["metadata"], "labels": {**labels, "changed": "yes"}}}
     updated = await cluster.request("PUT", f"{base}/{name}", identity=admin, json=changed)
@@ -86,7 +86,8 @@ async def test_resource_lifecycle(cluster: InProcessServer, admin: Identity, spe
         f'Operation cannot be fulfilled on {resource} "{name}": the object has been modified; '
         "please apply your changes to the latest version and try again"
     )
-    resume_from = updated.body["metadata"]["resourceVersion"]
+    await cluster.state.settle()
+    resume_from = str(cluster.state.store.revision)
 
     second = await cluster.request("POST", base, identity=admin, json=minimal_object(spec, f"{stem}-b", labels=labels))
     assert second.status == 201, second.text

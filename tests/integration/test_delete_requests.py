@@ -115,7 +115,9 @@ async def test_a_bound_pod_terminates_for_its_grace_period(api: InProcessServer,
 
 
 async def test_an_unscheduled_pod_goes_at_once_after_a_last_update(api: InProcessServer, admin: Identity) -> None:
-    pod = await create(api, admin, PODS, {"metadata": {"name": "pending"}, "spec": CONTAINERS})
+    # a scheduler nobody runs keeps it unscheduled, as on any cluster
+    spec = {**CONTAINERS, "schedulerName": "nobody"}
+    pod = await create(api, admin, PODS, {"metadata": {"name": "pending"}, "spec": spec})
     answer = await api.request("DELETE", f"{PODS}/pending", identity=admin, json={"propagationPolicy": "Background"})
     assert answer.status == 200 and answer.body["metadata"]["deletionGracePeriodSeconds"] == 0
     assert (await api.request("GET", f"{PODS}/pending", identity=admin)).status == 404

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.conftest import StartServer
 from tests.support.inprocess import Identity, InProcessServer
 from tests.support.watching import Event, watch_events
 
@@ -54,6 +55,12 @@ async def chain(api: InProcessServer, admin: Identity, *, hold: str = "") -> tup
     return deploy, rs, pods
 
 
+
+@pytest.fixture
+async def api(start_server: StartServer) -> InProcessServer:
+    """The collector without the workload controllers and kubelets, which would rebuild or
+    hold what these tests build by hand (`--controllers=*,-deployment,-replicaset --nodes 0`)."""
+    return await start_server(controllers=("*", "-deployment", "-replicaset"), nodes=0)
 async def delete(api: InProcessServer, admin: Identity, path: str, **options: Any) -> Any:
     response = await api.request("DELETE", path, identity=admin, json=options or None)
     assert response.status in (200, 202), response.text

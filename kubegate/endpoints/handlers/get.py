@@ -1,4 +1,8 @@
-"""GET of one object (or of a subresource that reads as the object, such as status)."""
+"""GET of one object (or of a subresource that reads as the object, such as status).
+
+Subresources that answer something else than an object (the text of `pods/log`) have their own
+handler in `STREAMED`, looked up first.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,11 @@ from kubegate.endpoints.handlers.freshness import wait_until_fresh
 from kubegate.endpoints.handlers.tabling import table_response
 from kubegate.endpoints.negotiation import Output
 from kubegate.endpoints.responses import stored_response, value_response
+from kubegate.endpoints.state import VirtualHandler
+from kubegate.endpoints.virtual.podlogs import get_log
+
+#: GET handlers of subresources that are not objects, by (group, plural, subresource)
+STREAMED: dict[tuple[str, str, str], VirtualHandler] = {("", "pods", "log"): get_log}
 
 
 async def get(request: web.Request) -> web.StreamResponse:
@@ -17,6 +26,9 @@ async def get(request: web.Request) -> web.StreamResponse:
     server = server_of(request)
     # resourceVersion N reads state at least that new, waiting for it if need be.
     await wait_until_fresh(server.rest, request.rel_url.query.get("resourceVersion", ""))
+    streamed = STREAMED.get((target.spec.group, target.spec.plural, target.subresource))
+    if streamed is not None:
+        return await streamed(request, target)
     storage = server.virtual_subresources.get((target.spec.group, target.spec.plural, target.subresource))
     if storage is not None:  # a subresource computed from its parent (scale)
         return value_response(storage.get(server.rest, target), target.accepted)

@@ -1,0 +1,52 @@
+"""Simulated nodes and their kubelets: what makes pods run without any machine behind them.
+
+`start` registers, with the controller manager, one `NodeRegistration` controller (the nodes'
+registration, status and leases) and one `Kubelet` per node. Both are leader-elected: when
+several processes share etcd, the one running kube-controller-manager's controllers also runs
+the kubelets, so each pod has exactly one kubelet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kubegate.config import ServerConfig
+from kubegate.controllers.informer import Informers
+from kubegate.controllers.manager import ControllerManager
+from kubegate.controllers.nodes.identity import NodeIdentity, identities
+from kubegate.controllers.nodes.kubelet import Kubelet, Timing
+from kubegate.controllers.nodes.registration import NodeRegistration
+from kubegate.registry.catalog import Catalog
+from kubegate.registry.fieldmanagers import FieldManagers
+from kubegate.registry.rest import GenericStore
+from kubegate.registry.spec import ResourceSpec
+
+#: the field manager the kubelet's writes are recorded under, as on a real node
+KUBELET_MANAGER = "kubelet"
+
+Track = Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
+
+
+def start(
+    manager: ControllerManager, informers: Informers, rest: GenericStore, catalog: Catalog, *,
+    config: ServerConfig, kubelet_version: str, field_managers: FieldManagers | None = None,
+) -> list[NodeIdentity]:
+    """Add the nodes' controllers; returns the simulated nodes (none with `--nodes 0`)."""
+    nodes = identities(config.nodes, cluster_cidr=config.cluster_cidr)
+    if not nodes:
+        return []
+
+    def track(spec: ResourceSpec, subresource: str) -> Track | None:
+        if field_managers is None:
+            return None
+        fields = field_managers.for_resource(spec, subresource)
+        return lambda live, new: fields.update(live, new, KUBELET_MANAGER)
+
+    manager.add(NodeRegistration(informers, rest, catalog, nodes=nodes, kubelet_version=kubelet_version, track=track))
+    pods = catalog.lookup("", "v1", "pods")
+    assert pods is not None
+    timing = Timing(start_delay=config.pod_start_delay, run_time=config.pod_run_time)
+    for node in nodes:
+        manager.add(Kubelet(informers, rest, catalog, node=node, timing=timing, track=track(pods, "status")))
+    return nodes

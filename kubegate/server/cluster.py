@@ -1,0 +1,104 @@
+"""What makes the API a running cluster: nodes and their kubelets, the scheduler, the workload
+controllers and service networking, wired in one place.
+
+Each part registers its controllers with the manager (kube-controller-manager's, leader-elected)
+and anything every apiserver does itself (IP and port allocation) with the state.
+"""
+
+from __future__ import annotations
+
+from kubegate.controllers import nodes as simulated_nodes
+from kubegate.controllers.informer import Informers
+from kubegate.controllers.manager import ControllerManager
+from kubegate.controllers.pod_termination import PodTerminationController
+from kubegate.controllers.workloads import cronjob, daemonset, disruption, job, statefulset
+from kubegate.endpoints.state import APIServer
+from kubegate.endpoints.virtual import eviction
+
+
+def install(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
+    _nodes_and_kubelets(state, manager, informers)
+    _scheduler(state, manager, informers)
+    _deployments_and_replicasets(state, manager, informers)
+    _other_workloads(state, manager, informers)
+    _service_networking(state, manager, informers)
+
+
+def _nodes_and_kubelets(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
+    """Simulated nodes (`--nodes`), their leases and kubelets, pod eviction (pod logs: handlers/get.py)."""
+    nodes = simulated_nodes.start(
+        manager, informers, state.rest, state.catalog, config=state.config,
+        kubelet_version=state.version.git_version, field_managers=state.field_managers,
+    )
+    for controller in manager.controllers:  # pods on simulated nodes are deleted by their kubelet
+        if isinstance(controller, PodTerminationController):
+            controller.leave_to_kubelets(node.name for node in nodes)
+    eviction.install(state)
+
+
+def _scheduler(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
+    """kube-scheduler: binds pending pods to nodes that fit them, and the `pods/binding` endpoint."""
+    from kubegate.controllers.scheduler.controller import Scheduler
+    from kubegate.endpoints.virtual import binding
+
+    binding.install(state)
+    manager.add(Scheduler(informers, state.rest, state.catalog, field_managers=state.field_managers))
+
+
+def _deployments_and_replicasets(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
+    """The deployment, replicaset and replicationcontroller controllers."""
+    from kubegate.controllers.client import ControllerClient
+    from kubegate.controllers.events import EventRecorder
+    from kubegate.controllers.workloads import deployment, deployment_sync, podcontrol, replicaset
+
+    client = ControllerClient(state.rest, state.catalog, field_managers=state.field_managers)
+    for kind in (replicaset.REPLICA_SETS, replicaset.REPLICATION_CONTROLLERS):
+        spec = state.catalog.lookup(kind.resource[0], "v1", kind.resource[1])
+        if spec is not None:
+            recorder = EventRecorder(state.rest, state.catalog, kind.component)
+            pods = podcontrol.PodControl(client, recorder)
+            manager.add(replicaset.ReplicaSetController(informers, client, pods, kind, spec))
+    deployments = state.catalog.lookup("apps", "v1", "deployments")
+    replicasets = state.catalog.lookup("apps", "v1", "replicasets")
+    if deployments is not None and replicasets is not None:
+        recorder = EventRecorder(state.rest, state.catalog, "deployment-controller")
+        writer = deployment_sync.ReplicaSetWriter(client, recorder, deployments, replicasets)
+        manager.add(deployment.DeploymentController(informers, client, writer))
+
+
+def _other_workloads(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
+    """StatefulSets, DaemonSets, Jobs, CronJobs and PodDisruptionBudget status."""
+    for controller in (
+        statefulset.StatefulSetController, daemonset.DaemonSetController, job.JobController,
+        cronjob.CronJobController, disruption.DisruptionController,
+    ):
+        manager.add(controller(informers, state.rest, state.catalog, field_managers=state.field_managers))
+
+
+def _service_networking(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
+    """ClusterIP and NodePort allocation, Endpoints and EndpointSlices, the defaults they need."""
+    import dataclasses
+
+    from kubegate.admission.default_toleration_seconds import DefaultTolerationSecondsAdmission
+    from kubegate.admission.serviceaccount import ServiceAccountAdmission
+    from kubegate.controllers.client import ControllerClient
+    from kubegate.controllers.endpoints import EndpointsController
+    from kubegate.controllers.endpointslices import EndpointSliceController
+    from kubegate.registry.services.allocation import ServiceAllocation
+
+    config = state.config
+    # every apiserver allocates cluster IPs and node ports itself, in the Service strategy
+    allocation = ServiceAllocation(
+        state.store, ip_range=config.service_cluster_ip_range, port_range=config.service_node_port_range,
+    )
+    for spec in state.catalog:
+        if spec.resource_key == ("", "services"):
+            strategy = state.rest.strategy_of(spec)
+            state.rest.strategies[spec.version_key] = dataclasses.replace(strategy, hooks=allocation)
+    # DefaultTolerationSeconds comes after ServiceAccount, as in kube-apiserver's plugin order
+    plugins = state.admission.plugins
+    after = next((i + 1 for i, p in enumerate(plugins) if isinstance(p, ServiceAccountAdmission)), len(plugins))
+    plugins.insert(after, DefaultTolerationSecondsAdmission())
+    client = ControllerClient(state.rest, state.catalog, field_managers=state.field_managers)
+    manager.add(EndpointsController(informers, client))
+    manager.add(EndpointSliceController(informers, client, state.catalog))
