@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from kubegate.storage import keys
-from kubegate.storage.errors import TooOldRevision, Unavailable
+from kubegate.storage.errors import Unavailable
+from kubegate.storage.history import History
 from kubegate.storage.interface import (
     ADDED,
     DELETED,
@@ -130,11 +130,7 @@ class Cacher:
         self._parser = keys.KeyParser(set(self._resources))
         self._revision = 0
         self._buckets: dict[ResourceKey, _Bucket] = {}
-        self._history: deque[Event] = deque()
-        self._history_limit = max(1, history)
-        self._history_bytes_limit = history_bytes
-        self._history_bytes = 0
-        self._compacted = 0
+        self._history: History[Event] = History(limit=history, limit_bytes=history_bytes)
         self._watchers: dict[ResourceKey, set[Watcher]] = {}
         self._subscribers: list[Callable[[Event], None]] = []
         self._revision_waiters: list[tuple[int, asyncio.Future[None]]] = []
@@ -153,8 +149,8 @@ class Cacher:
                 self._bucket(located[0]).put(located[1], stored)
         self._revision = revision
         oldest = await self.backend.compacted_revision()
-        since = max(oldest, revision - self._history_limit, 0)
-        self._compacted = since
+        since = max(oldest, revision - self._history.limit, 0)
+        self._history.clear(compacted=since)
         self._watch = await self.backend.watch("", since=since)
         self._pump = asyncio.get_running_loop().create_task(self._follow(self._watch, replay_until=revision))
 
@@ -200,9 +196,8 @@ class Cacher:
             located = self._locate(key)
             if located is not None:
                 self._bucket(located[0]).put(located[1], stored)
-        self._history.clear()
-        self._history_bytes = 0
-        self._revision = self._compacted = revision
+        self._history.clear(compacted=revision)
+        self._revision = revision
         self.close_watchers()  # their clients re-list, as after a watch cache restart
         self._wake_waiters()
         return await self.backend.watch("", since=revision), revision
@@ -252,7 +247,7 @@ class Cacher:
     def _remember(self, key_event: KeyEvent) -> None:
         event = self._convert(key_event)
         if event is not None:
-            self._append_history(event)
+            self._history.append(event)
 
     def _apply(self, key_event: KeyEvent) -> None:
         event = self._convert(key_event)
@@ -263,7 +258,7 @@ class Cacher:
                 bucket.remove(event.key)
             else:
                 bucket.put(event.key, event.stored)
-            self._append_history(event)
+            self._history.append(event)
             for watcher in tuple(self._watchers.get(event.resource, ())):
                 if watcher.wants(event):
                     watcher.push(event)
@@ -273,16 +268,6 @@ class Cacher:
                 except Exception:  # a subscriber's bug must not stop the cache
                     log.exception("cache subscriber failed on %s %s %s", event.type, event.resource, event.key)
         self._wake_waiters()
-
-    def _append_history(self, event: Event) -> None:
-        self._history.append(event)
-        self._history_bytes += len(event.stored.raw)
-        while len(self._history) > self._history_limit or (
-            self._history_bytes > self._history_bytes_limit and len(self._history) > 1
-        ):
-            old = self._history.popleft()
-            self._history_bytes -= len(old.stored.raw)
-            self._compacted = max(self._compacted, old.stored.revision)
 
     def _wake_waiters(self) -> None:
         if self._revision_waiters:
@@ -298,7 +283,7 @@ class Cacher:
 
     @property
     def compacted_revision(self) -> int:
-        return self._compacted
+        return self._history.compacted
 
     @property
     def waiting_reads(self) -> int:
@@ -335,7 +320,7 @@ class Cacher:
         bucket = self._buckets.get(resource)
         objects = bucket.objects if bucket else {}
         state = {k: v for k, v in objects.items() if not namespace or k[0] == namespace}
-        for event in reversed(self._history):
+        for event in self._history.newest_first():
             if event.stored.revision <= revision:
                 break
             if event.resource != resource or (namespace and event.key[0] != namespace):
@@ -421,14 +406,9 @@ class Cacher:
         Returns the watcher and the already-recorded events after `since` that it must send
         first. Raises `TooOldRevision` when `since` is older than the kept history.
         """
-        if since < self._compacted:
-            raise TooOldRevision(since, self._compacted)
+        recorded = list(self._history.after(since))  # TooOldRevision past the window
         watcher = Watcher(self, resource, namespace)
-        backlog = [
-            event
-            for event in self._history
-            if event.stored.revision > since and event.resource == resource and watcher.wants(event)
-        ] if since < self._revision else []
+        backlog = [event for event in recorded if event.resource == resource and watcher.wants(event)]
         self._watchers.setdefault(resource, set()).add(watcher)
         return watcher, backlog
 

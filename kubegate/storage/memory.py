@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
 from kubegate.storage import codec
-from kubegate.storage.errors import KeyExists, KeyNotFound, TooOldRevision
+from kubegate.storage.errors import KeyExists, KeyNotFound
+from kubegate.storage.history import History
 from kubegate.storage.interface import (
     ADDED,
     DELETED,
@@ -57,31 +57,6 @@ class QueueWatch:
             yield event
 
 
-class EventLog:
-    """Recent events, bounded by count and by the bytes of the objects they carry."""
-
-    def __init__(self, *, limit: int, limit_bytes: int) -> None:
-        self.events: deque[KeyEvent] = deque()
-        self._limit = max(1, limit)
-        self._limit_bytes = limit_bytes
-        self._bytes = 0
-        #: the newest revision that left the log: resuming at or after it is still possible
-        self.compacted = 0
-
-    def append(self, event: KeyEvent) -> None:
-        self.events.append(event)
-        self._bytes += len(event.stored.raw)
-        while len(self.events) > self._limit or (self._bytes > self._limit_bytes and len(self.events) > 1):
-            old = self.events.popleft()
-            self._bytes -= len(old.stored.raw)
-            self.compacted = old.stored.revision
-
-    def since(self, revision: int, prefix: str = "") -> list[KeyEvent]:
-        if revision < self.compacted:
-            raise TooOldRevision(revision, self.compacted)
-        return [e for e in self.events if e.stored.revision > revision and e.key.startswith(prefix)]
-
-
 class MemoryBackend:
     name = "memory"
     persistent = False
@@ -90,7 +65,7 @@ class MemoryBackend:
         self._revision = 0
         self._data: dict[str, Stored] = {}
         self._keys: list[str] = []
-        self._log = EventLog(limit=history, limit_bytes=history_bytes)
+        self._log: History[KeyEvent] = History(limit=history, limit_bytes=history_bytes)
         self._watches: set[QueueWatch] = set()
 
     # reads ---------------------------------------------------------------------------------
@@ -103,7 +78,7 @@ class MemoryBackend:
         end = bisect.bisect_left(self._keys, prefix + "\xff")
         current = {key: self._data[key] for key in self._keys[start:end]}
         if revision and revision < self._revision:
-            for event in reversed(self._log.since(revision, prefix)):
+            for event in reversed([e for e in self._log.after(revision) if e.key.startswith(prefix)]):
                 if event.type == ADDED or event.previous is None:
                     current.pop(event.key, None)
                 else:
@@ -177,7 +152,7 @@ class MemoryBackend:
     # watches -------------------------------------------------------------------------------
 
     async def watch(self, prefix: str, *, since: int) -> QueueWatch:
-        backlog = self._log.since(since, prefix) if since < self._revision else []
+        backlog = [e for e in self._log.after(since) if e.key.startswith(prefix)] if since < self._revision else []
         watch = QueueWatch(prefix, self._watches.discard)
         for event in backlog:
             watch.push(event)

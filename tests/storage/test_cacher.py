@@ -75,7 +75,7 @@ async def test_history_is_bounded_by_bytes(cacher: Cacher) -> None:
 
         await cacher.guaranteed_update(CONFIGMAPS, ("default", "big"), replace)
     assert cacher.compacted_revision > first.revision
-    assert sum(len(event.stored.raw) for event in cacher._history) <= 1 << 20
+    assert cacher._history.size_bytes <= 1 << 20
     with pytest.raises(TooOldRevision):
         cacher.watch(CONFIGMAPS, since=first.revision)
 
