@@ -255,7 +255,7 @@ class SqliteBackend:
         return True
 
     def _trim(self, db: sqlite3.Connection, count: int, size: int) -> tuple[int, int, int]:
-        """Drop the oldest events over the limits (always keeping one), as `kubegate.storage.history.History` does in memory."""
+        """Drop the oldest events over the limits (always keeping one), as `History` does in memory."""
         compacted = self._compacted
         if count <= self._history and size <= self._history_bytes:
             return compacted, count, size
