@@ -18,10 +18,10 @@ import asyncio
 import bisect
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from kubegate.storage import keys
+from kubegate.storage.cache_events import Event, Watcher
 from kubegate.storage.errors import Unavailable
 from kubegate.storage.history import History
 from kubegate.storage.interface import (
@@ -53,48 +53,10 @@ log = logging.getLogger("kubegate.storage")
 
 DEFAULT_HISTORY = 10_000
 DEFAULT_HISTORY_BYTES = 32 << 20
-WATCH_QUEUE_LIMIT = 10_000
 #: How long a read waits for a revision that is not written yet (the watch cache's blockTimeout).
 BLOCK_TIMEOUT = 3.0
 #: How long a writer waits for the cache to show its own write before answering anyway.
 WRITE_VISIBLE_TIMEOUT = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    type: str
-    resource: ResourceKey
-    key: ObjectKey
-    stored: Stored
-    #: the object before the change (MODIFIED and DELETED), for watchers with selectors
-    previous: Stored | None = None
-
-
-class Watcher:
-    """One open watch on one resource, optionally narrowed to a namespace."""
-
-    def __init__(self, cacher: Cacher, resource: ResourceKey, namespace: str) -> None:
-        self._cacher = cacher
-        self.resource = resource
-        self.namespace = namespace
-        self.queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        self.overflowed = False
-
-    def wants(self, event: Event) -> bool:
-        return not self.namespace or event.key[0] == self.namespace
-
-    def push(self, event: Event) -> None:
-        if self.queue.qsize() >= WATCH_QUEUE_LIMIT:
-            # A consumer this far behind is dropped, as the watch cache drops slow watchers;
-            # the client sees the stream end and re-lists.
-            self.overflowed = True
-            self.stop()
-            return
-        self.queue.put_nowait(event)
-
-    def stop(self) -> None:
-        self._cacher._remove_watcher(self)
-        self.queue.put_nowait(None)
 
 
 class _Bucket:
@@ -407,7 +369,7 @@ class Cacher:
         first. Raises `TooOldRevision` when `since` is older than the kept history.
         """
         recorded = list(self._history.after(since))  # TooOldRevision past the window
-        watcher = Watcher(self, resource, namespace)
+        watcher = Watcher(resource, namespace, on_stop=self._remove_watcher)
         backlog = [event for event in recorded if event.resource == resource and watcher.wants(event)]
         self._watchers.setdefault(resource, set()).add(watcher)
         return watcher, backlog
