@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import base64
 import datetime
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from kubernetes import client, watch
 
+from tests.integration.conftest import StartServer
 from tests.support.inprocess import Identity, InProcessServer
 from tests.support.python_client import (
     NS,
@@ -67,10 +70,24 @@ async def test_typed_core_kinds_round_trip(admin_api: client.ApiClient) -> None:
     await in_thread(scenario)
 
 
-async def test_typed_deployment_patch_scale_status_and_delete(admin_api: client.ApiClient) -> None:
+@pytest.fixture
+async def replica_server(start_server: StartServer) -> InProcessServer:
+    # Without the deployment and replicaset controllers (`--controllers=*,-deployment,-replicaset`):
+    # these tests write the status those controllers own and make the dependents they would make;
+    # with them running, their own status writes race ours (a 409, or `replicas: 1`).
+    return await start_server(controllers=("*", "-deployment", "-replicaset"))
+
+
+@pytest.fixture
+def replica_api(replica_server: InProcessServer, admin: Identity, tmp_path: Path) -> Iterator[client.ApiClient]:
+    with api_client(replica_server, admin, workdir=tmp_path / "admin") as api:
+        yield api
+
+
+async def test_typed_deployment_patch_scale_status_and_delete(replica_api: client.ApiClient) -> None:
     def scenario() -> None:
-        create_namespace(admin_api)
-        apps = client.AppsV1Api(admin_api)
+        create_namespace(replica_api)
+        apps = client.AppsV1Api(replica_api)
         created = apps.create_namespaced_deployment(NS, deployment("web"))
         assert created.metadata.generation == 1
 
@@ -119,12 +136,11 @@ async def test_typed_deployment_patch_scale_status_and_delete(admin_api: client.
     await in_thread(scenario)
 
 
-async def test_replica_kinds_carry_the_status_fields_go_always_encodes(admin_api: client.ApiClient) -> None:
+async def test_replica_kinds_carry_the_status_fields_go_always_encodes(replica_api: client.ApiClient) -> None:
     """The typed models require `replicas` in a ReplicaSet's status: a fresh object has `0`."""
-
     def scenario() -> None:
-        create_namespace(admin_api)
-        apps = client.AppsV1Api(admin_api)
+        create_namespace(replica_api)
+        apps = client.AppsV1Api(replica_api)
         selector = client.V1LabelSelector(match_labels={"app": "rs"})
         rs = apps.create_namespaced_replica_set(NS, client.V1ReplicaSet(
             metadata=M(name="rs"), spec=client.V1ReplicaSetSpec(selector=selector, template=pod_template("rs")),
