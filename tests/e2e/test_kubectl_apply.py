@@ -37,6 +37,19 @@ def managers(obj: dict[str, Any]) -> set[tuple[str, str, str]]:
     return {(e["manager"], e["operation"], e.get("subresource", "")) for e in obj["metadata"]["managedFields"]}
 
 
+#: The Deployment controller's entry: it writes the revision annotation and the status through
+#: the status subresource (upstream's `UpdateStatus`), so one entry holds both.
+CONTROLLER = ("kube-controller-manager", "Update", "status")
+
+
+def container(name: str, image: str, *, pull: str) -> dict[str, Any]:
+    """A template container as stored: what was sent plus the server's defaults."""
+    return {
+        "name": name, "image": image, "imagePullPolicy": pull, "resources": {},
+        "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
+    }
+
+
 def test_client_side_apply_configured_then_unchanged(kubectl: Kubectl, tmp_path: Path) -> None:
     name = unique()
     path = tmp_path / "web.yaml"
@@ -45,12 +58,13 @@ def test_client_side_apply_configured_then_unchanged(kubectl: Kubectl, tmp_path:
     path.write_text(manifest(name, replicas=3, image="nginx:1.28"))
     assert kubectl.ok("apply", "-f", str(path)) == f"deployment.apps/{name} configured\n"
     assert kubectl.ok("apply", "-f", str(path)) == f"deployment.apps/{name} unchanged\n"
+    kubectl.settle()  # the controller's managedFields entry appears once it has run
     obj = live(kubectl, name)
     assert obj["spec"]["replicas"] == 3
     assert obj["spec"]["template"]["spec"]["containers"] == [
-        {"name": "main", "image": "nginx:1.28"}, {"name": "side", "image": "busybox"},
+        container("main", "nginx:1.28", pull="IfNotPresent"), container("side", "busybox", pull="Always"),
     ]
-    assert managers(obj) == {("kubectl-client-side-apply", "Update", "")}
+    assert managers(obj) == {("kubectl-client-side-apply", "Update", ""), CONTROLLER}
 
 
 def test_server_side_apply_conflicts_and_force(kubectl: Kubectl, tmp_path: Path) -> None:
@@ -68,9 +82,10 @@ def test_server_side_apply_conflicts_and_force(kubectl: Kubectl, tmp_path: Path)
     assert lines[1] == CONFLICT_HELP_FIRST_LINE
     forced = kubectl.ok("apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", str(path))
     assert forced == f"deployment.apps/{name} serverside-applied\n"
+    kubectl.settle()  # the controller's managedFields entry appears once it has run
     obj = live(kubectl, name)
     assert obj["spec"]["replicas"] == 6
-    assert managers(obj) == {("kubectl", "Apply", ""), ("other", "Apply", "")}
+    assert managers(obj) == {("kubectl", "Apply", ""), ("other", "Apply", ""), CONTROLLER}
     fields = {e["manager"]: e["fieldsV1"] for e in obj["metadata"]["managedFields"]}
     assert "f:replicas" in fields["other"]["f:spec"] and "f:replicas" not in fields["kubectl"]["f:spec"]
     shown = kubectl.ok("get", "deployment", name, "-o", "yaml")
@@ -102,6 +117,9 @@ def test_scale_set_image_restart_edit_and_patch(
 
     patch = json.dumps({"spec": {"template": {"spec": {"containers": [{"name": container, "image": "nginx:1.29"}]}}}})
     assert kubectl.ok("patch", "deployment", name, "-p", patch) == f"deployment.apps/{name} patched\n"
+    # "(no change)" means the object kubectl read equals the one the patch returned; the rollout
+    # the new image started writes status meanwhile, so let it finish first
+    kubectl.settle()
     assert kubectl.ok("patch", "deployment", name, "-p", patch) == f"deployment.apps/{name} patched (no change)\n"
     obj = live(kubectl, name)
     assert obj["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.29"

@@ -106,9 +106,13 @@ def test_apply_get_and_delete_a_manifest(kubectl: Kubectl, tmp_path: Path) -> No
         "rolebinding.rbac.authorization.k8s.io/read-pods created",
         "pod/web created",
     ]
+    # the pod goes Pending -> ContainerCreating -> Running as the scheduler and the node's kubelet
+    # take it; wait for the end of that, as a user would, so that the row is one state
+    assert kubectl.ok("wait", "--for=condition=Ready", "pod/web", "-n", ns, "--timeout=30s") == "pod/web condition met\n"
     wide = kubectl.ok("get", "pods", "-n", ns, "-o", "wide").splitlines()
     assert wide[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE", "READINESS", "GATES"]
-    assert wide[1].split()[:4] == ["web", "0/1", "Pending", "0"]
+    assert wide[1].split()[:4] == ["web", "1/1", "Running", "0"]
+    assert wide[1].split()[6:] == ["kubegate-node", "<none>", "<none>"]
 
     as_yaml = yaml.safe_load(kubectl.ok("get", "pod", "web", "-n", ns, "-o", "yaml"))
     assert as_yaml["metadata"]["labels"] == {"app": "web"}

@@ -1,21 +1,25 @@
 """`kubectl delete` with real kubectl 1.32: cascade modes over an owner chain, and pod grace.
 
-There is no deployment or replicaset controller in kubegate, so each test builds the chain a
-real cluster would have by hand: Deployment -> ReplicaSet -> pods, with controller references
-that block their owner's deletion. kubectl waits after a delete until the object is gone, so a
-command that returns is itself the proof that the wait ended.
+Each test builds by hand the chain a real cluster's controllers would make: Deployment ->
+ReplicaSet -> pods, with controller references that block their owner's deletion. So that the
+chain stays exactly that, this module's server runs its controller manager without the
+deployment and replicaset controllers (`--controllers=*,-deployment,-replicaset`, as one can
+start kube-controller-manager); the garbage collector, which the cascades are about, runs.
+kubectl waits after a delete until the object is gone, so a command that returns is itself the
+proof that the wait ended.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.kubectl import Kubectl, kubectl_binary
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, kubegate_serve
 
 pytestmark = pytest.mark.kubectl
 
@@ -24,6 +28,13 @@ FORCE_WARNING = (
     "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. "
     "The resource may continue to run on the cluster indefinitely."
 )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """Without them the Deployment would make a ReplicaSet of its own, and web-1 would get pods."""
+    with kubegate_serve(tmp_path_factory.mktemp("pki"), "--controllers=*,-deployment,-replicaset") as running:
+        yield running
 
 
 @pytest.fixture

@@ -136,7 +136,20 @@ def test_imperative_create_sends_protobuf_from_1_32(cluster: Cluster) -> None:
     web = cluster.live("deployment", "web")
     assert web["spec"]["replicas"] == 1
     assert web["spec"]["selector"] == {"matchLabels": {"app": "web"}}
-    assert web["spec"]["template"]["spec"]["containers"][0] == {"name": "nginx", "image": "nginx:1.27", "resources": {}}
+    # the server defaults every container of a workload's template, as kube-apiserver does
+    assert web["spec"]["template"]["spec"]["containers"][0] == container("nginx", "nginx:1.27")
+
+
+def container(name: str, image: str) -> dict[str, Any]:
+    """A template container as stored: the server's defaults added to what was sent.
+
+    The pull policy follows the tag: `Always` for an untagged or `:latest` image, else `IfNotPresent`.
+    """
+    untagged = ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")
+    return {
+        "name": name, "image": image, "imagePullPolicy": "Always" if untagged else "IfNotPresent", "resources": {},
+        "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
+    }
 
 
 def test_create_from_a_file(cluster: Cluster) -> None:
@@ -183,9 +196,7 @@ def test_apply_then_reapply_a_changed_manifest(cluster: Cluster) -> None:
     assert kubectl.ok("apply", "-f", path) == "deployment.apps/applied unchanged\n"
     spec = cluster.live("deployment", "applied")["spec"]
     assert spec["replicas"] == 3
-    assert spec["template"]["spec"]["containers"] == [
-        {"name": "main", "image": "nginx:1.28"}, {"name": "side", "image": "busybox"},
-    ]
+    assert spec["template"]["spec"]["containers"] == [container("main", "nginx:1.28"), container("side", "busybox")]
 
 
 def test_server_side_apply(cluster: Cluster) -> None:
@@ -196,8 +207,13 @@ def test_server_side_apply(cluster: Cluster) -> None:
     assert kubectl.ok("apply", "--server-side", "-f", path) == "deployment.apps/ssa serverside-applied\n"
     obj = cluster.live("deployment", "ssa")
     assert obj["spec"]["replicas"] == 4
+    # the Deployment controller's status write (revision annotation included) adds its own entry
+    # once it has run; settling makes "once" now
+    kubectl.settle()
     managed = json.loads(kubectl.ok("get", "deployment", "ssa", "-n", NS, "-o", "json", "--show-managed-fields"))
-    assert [(e["manager"], e["operation"]) for e in managed["metadata"]["managedFields"]] == [("kubectl", "Apply")]
+    assert [(e["manager"], e["operation"]) for e in managed["metadata"]["managedFields"]] == [
+        ("kubectl", "Apply"), ("kube-controller-manager", "Update"),
+    ]
 
 
 # --- label, annotate, scale, patch, edit ----------------------------------------------------------
@@ -208,9 +224,10 @@ def test_label_annotate_and_scale(cluster: Cluster) -> None:
     assert kubectl.ok("label", "deployment", "web", "tier=front", "-n", NS) == "deployment.apps/web labeled\n"
     assert kubectl.ok("annotate", "deployment", "web", "note=hi", "-n", NS) == printed("annotated", cluster.version) + "\n"
     assert kubectl.ok("scale", "deployment", "web", "--replicas=3", "-n", NS) == "deployment.apps/web scaled\n"
+    kubectl.settle()  # the Deployment controller stamps its revision annotation asynchronously
     web = cluster.live("deployment", "web")
     assert web["metadata"]["labels"] == {"app": "web", "tier": "front"}
-    assert web["metadata"]["annotations"] == {"note": "hi"}
+    assert web["metadata"]["annotations"] == {"deployment.kubernetes.io/revision": "1", "note": "hi"}
     assert web["spec"]["replicas"] == 3
 
 
@@ -222,6 +239,9 @@ def test_patch_with_each_type(cluster: Cluster) -> None:
     for kind, body in (("json", json_patch), ("merge", merge), ("strategic", strategic)):
         out = kubectl.ok("patch", "deployment", "web", "-n", NS, f"--type={kind}", "-p", body)
         assert out == "deployment.apps/web patched\n", kind
+    # kubectl says "(no change)" only if the object it read equals the one the patch returns; the
+    # rollout the new image started writes status meanwhile, so let it finish first
+    kubectl.settle()
     again = kubectl.ok("patch", "deployment", "web", "-n", NS, "--type=strategic", "-p", strategic)
     assert again == "deployment.apps/web patched (no change)\n"
     web = cluster.live("deployment", "web")
@@ -266,7 +286,7 @@ def test_get_watch_streams_each_change(cluster: Cluster) -> None:
 
 
 def test_delete_with_foreground_cascade_removes_the_dependents_first(cluster: Cluster) -> None:
-    """The ReplicaSet is made by hand (kubegate runs no Deployment controller) and owned by `doomed`."""
+    """Besides the ReplicaSet the Deployment controller makes, one made by hand is owned by `doomed`."""
     kubectl = cluster.kubectl
     kubectl.ok("create", "deployment", "doomed", "--image=nginx", "-n", NS)
     owner = cluster.live("deployment", "doomed")["metadata"]["uid"]

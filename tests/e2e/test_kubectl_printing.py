@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 import uuid
 from pathlib import Path
@@ -68,6 +70,10 @@ subjects:
 
 AGE = r"\d+s"
 
+#: A pod naming a scheduler that does not run stays unbound and Pending, and no kubelet ever
+#: writes its status, on kubegate as on a real cluster: the way to keep a pod's state still.
+UNSCHEDULED = '{"spec":{"schedulerName":"no-such-scheduler"}}'
+
 
 @pytest.fixture(scope="module")
 def ns(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -75,7 +81,10 @@ def ns(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> str:
     home = tmp_path_factory.mktemp("setup")
     manifest = home / "manifest.yaml"
     manifest.write_text(MANIFEST.format(ns=name))
-    Kubectl(kubectl_binary("1.32"), server.kubeconfig, home).ok("apply", "-f", str(manifest))
+    kubectl = Kubectl(kubectl_binary("1.32"), server.kubeconfig, home)
+    kubectl.ok("apply", "-f", str(manifest))
+    # the rows below are those of the finished rollout and the finished Job, not of a moment of them
+    kubectl.settle()
     return name
 
 
@@ -92,21 +101,29 @@ def table(out: str) -> list[list[str]]:
 def test_deployments_normal_and_wide(kubectl: Kubectl, ns: str) -> None:
     [head, web] = table(kubectl.ok("get", "deployments", "-n", ns))
     assert head == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
-    assert web[:4] == ["web", "0/2", "0", "0"] and re.fullmatch(AGE, web[4])
+    assert web[:4] == ["web", "2/2", "2", "2"] and re.fullmatch(AGE, web[4])
     [head, web] = table(kubectl.ok("get", "deployments", "-n", ns, "-o", "wide"))
     assert head == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
     assert web[5:] == ["web,log", "nginx:1.27,busybox", "app=web"]
 
 
 def test_services_secrets_and_jobs(kubectl: Kubectl, ns: str) -> None:
+    # the server allocates the cluster IP (from --service-cluster-ip-range, default 10.96.0.0/12)
+    # and the node port left out (from --service-node-port-range, default 30000-32767)
+    spec = json.loads(kubectl.ok("get", "service", "web", "-n", ns, "-o", "json"))["spec"]
+    assert ipaddress.ip_address(spec["clusterIP"]) in ipaddress.ip_network("10.96.0.0/12")
+    allocated = spec["ports"][1]["nodePort"]
+    assert spec["ports"][0]["nodePort"] == 30080 and 30000 <= allocated <= 32767
     [head, web] = table(kubectl.ok("get", "services", "-n", ns, "-o", "wide"))
     assert head == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"]
-    assert web[:5] == ["web", "NodePort", "<none>", "<none>", "80:30080/TCP,443/TCP"] and web[6] == "app=web"
+    expected = ["web", "NodePort", spec["clusterIP"], "<none>", f"80:30080/TCP,443:{allocated}/TCP"]
+    assert web[:5] == expected and web[6] == "app=web"
     [head, tls] = table(kubectl.ok("get", "secrets", "tls", "-n", ns))
     assert (head, tls[:3]) == (["NAME", "TYPE", "DATA", "AGE"], ["tls", "kubernetes.io/tls", "2"])
     [head, work] = table(kubectl.ok("get", "jobs", "-n", ns, "-o", "wide"))
     assert head == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
-    assert work[:3] == ["work", "Running", "0/1 of 3"]
+    # no completions, parallelism 3: all three pods run, and the Job counts each one that succeeds
+    assert work[:3] == ["work", "Complete", "3/1 of 3"]
 
 
 def test_rolebindings_wide_and_the_default_table(kubectl: Kubectl, ns: str) -> None:
@@ -119,7 +136,8 @@ def test_rolebindings_wide_and_the_default_table(kubectl: Kubectl, ns: str) -> N
 
 
 def test_pod_restarts_show_when_the_last_one_was(kubectl: Kubectl, ns: str) -> None:
-    kubectl.ok("run", "crashy", "-n", ns, "--image=busybox")
+    # unscheduled, so that no kubelet overwrites the status this test writes
+    kubectl.ok("run", "crashy", "-n", ns, "--image=busybox", f"--overrides={UNSCHEDULED}")
     status = (
         '{"status":{"phase":"Running","podIPs":[{"ip":"10.1.2.3"}],"containerStatuses":[{"name":"crashy","image":"busybox",'
         '"imageID":"","ready":false,"restartCount":4,"state":{"waiting":{"reason":"CrashLoopBackOff"}},'
@@ -139,7 +157,7 @@ def test_chunked_lists_and_field_selectors(kubectl: Kubectl, ns: str) -> None:
     chunked = table(kubectl.ok("get", "configmaps", "-n", ns, "--chunk-size=2", "-l", "!missing"))
     assert chunked[0] == ["NAME", "DATA", "AGE"]
     assert [row[0] for row in chunked[1:] if row[0].startswith("chunk-")] == [f"chunk-{i}" for i in range(5)]
-    kubectl.ok("run", "waiting", "-n", ns, "--image=busybox")
+    kubectl.ok("run", "waiting", "-n", ns, "--image=busybox", f"--overrides={UNSCHEDULED}")  # stays Pending
     selected = table(kubectl.ok("get", "pods", "-n", ns, "--field-selector", "status.phase=Pending,spec.restartPolicy=Always"))
     assert [row[0] for row in selected[1:]] == ["waiting"]
     refused = kubectl.run("get", "deployments", "-n", ns, "--field-selector", "status.replicas=1")

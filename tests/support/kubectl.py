@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shutil
@@ -58,6 +59,15 @@ class Kubectl:
 
     def ok(self, *args: str, input: str | None = None) -> str:
         return self.run(*args, input=input, check=True).stdout
+
+    def settle(self) -> None:
+        """Wait until kubegate's controllers, scheduler and kubelets have nothing left to do.
+
+        `GET /debug/kubegate/settle` answers once every write is in the watch cache and no
+        controller has work queued or due within two seconds; its own 504 fails the call.
+        """
+        answer = json.loads(self.ok("get", "--raw", "/debug/kubegate/settle"))
+        assert answer["settled"] is True, answer
 
     def stream(self, *args: str) -> LineStream:
         """Start a long-running kubectl (e.g. `get -w`) whose output is read line by line."""
