@@ -54,10 +54,13 @@ class ControllerClient:
             raise LookupError(f"core resource {plural} is not served")
         return spec
 
-    def _track(self, spec: ResourceSpec) -> Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]] | None:
+    def track(
+        self, spec: ResourceSpec, subresource: str = ""
+    ) -> Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]] | None:
+        """managedFields bookkeeping for a write as `kube-controller-manager` (of a subresource)."""
         if self._field_managers is None:
             return None
-        fields = self._field_managers.for_resource(spec)
+        fields = self._field_managers.for_resource(spec, subresource)
         return lambda live, new: fields.update(live, new, MANAGER)
 
     async def create(self, spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> Stored | None:
@@ -66,7 +69,7 @@ class ControllerClient:
             return None
         try:
             body = {"apiVersion": spec.api_version, "kind": spec.kind, **obj}
-            return await self.rest.create(spec, namespace, body, track=self._track(spec))
+            return await self.rest.create(spec, namespace, body, track=self.track(spec))
         except errors.StatusError as error:
             if error.code in (403, 404, 409):  # terminating namespace, gone namespace, raced
                 return None
@@ -78,7 +81,7 @@ class ControllerClient:
         body = {**obj, "metadata": {**obj["metadata"], "resourceVersion": metadata["resourceVersion"]}}
         try:
             stored, _ = await self.rest.update(
-                spec, metadata.get("namespace", ""), metadata["name"], body, track=self._track(spec)
+                spec, metadata.get("namespace", ""), metadata["name"], body, track=self.track(spec)
             )
         except errors.StatusError as error:
             if error.code in (404, 409):  # the next event brings the newer state
@@ -88,7 +91,7 @@ class ControllerClient:
 
     async def change(
         self, spec: ResourceSpec, namespace: str, name: str,
-        change: Callable[[dict[str, Any]], Awaitable[dict[str, Any]] | dict[str, Any]],
+        change: Callable[[dict[str, Any]], Awaitable[dict[str, Any]] | dict[str, Any]], *, subresource: str = "",
     ) -> Stored | None:
         """Apply `change` to the live object inside a guaranteed update (retried on races).
 
@@ -102,7 +105,9 @@ class ControllerClient:
             return await result if isinstance(result, Awaitable) else result
 
         try:
-            stored, _ = await self.rest.update(spec, namespace, name, updated, track=self._track(spec))
+            stored, _ = await self.rest.update(
+                spec, namespace, name, updated, subresource=subresource, track=self.track(spec, subresource)
+            )
         except errors.StatusError as error:
             if error.code == 404:
                 return None

@@ -324,10 +324,16 @@ class GenericStore:
     ) -> dict[str, Any]:
         old_meta = old["metadata"]
         if subresource == "status":
-            # A status write changes status and nothing else.
+            # A status write changes status and nothing else (annotations too, for some kinds).
             obj = copy.deepcopy(old)
             status = copy.deepcopy(body.get("status", {}))
             obj["status"] = zerostatus.with_zero_status(spec, status)
+            annotations = (body.get("metadata") or {}).get("annotations")
+            if strategy.status_writes_annotations and isinstance(annotations, dict):
+                if annotations:
+                    obj["metadata"]["annotations"] = copy.deepcopy(annotations)
+                else:
+                    obj["metadata"].pop("annotations", None)
             return obj
         obj = copy.deepcopy(body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind

@@ -58,6 +58,9 @@ class Strategy:
     allow_create_on_update: bool = False
     #: DELETE answers with the object rather than a `Status` of kind Success
     returns_deleted_object: bool = False
+    #: a status write may change annotations too (the deployment status strategy keeps only
+    #: spec and labels, so the controller sets the revision annotation with the status)
+    status_writes_annotations: bool = False
     #: preparation and validation that need the requester, the live object or the subresource
     hooks: WriteHooks | None = None
 
@@ -153,7 +156,9 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
     ("", "replicationcontrollers"): Strategy(tracks_generation=True, on_write=workloads.replication_controller_defaults),
     ("", "events"): Strategy(allow_create_on_update=True),
     ("", "endpoints"): Strategy(allow_create_on_update=True),
-    ("apps", "deployments"): Strategy(tracks_generation=True, on_write=workloads.deployment_defaults),
+    ("apps", "deployments"): Strategy(
+        tracks_generation=True, on_write=workloads.deployment_defaults, status_writes_annotations=True
+    ),
     ("apps", "replicasets"): Strategy(tracks_generation=True, on_write=workloads.replica_set_defaults),
     ("apps", "statefulsets"): Strategy(tracks_generation=True, on_write=workloads.stateful_set_defaults),
     ("apps", "daemonsets"): Strategy(tracks_generation=True, on_write=workloads.daemon_set_defaults),

@@ -158,7 +158,10 @@ class WorkloadController(Controller):
         if live is not None and change(copy.deepcopy(live.get("status") or {})) == (live.get("status") or {}):
             return
         try:
-            await self.rest.update(spec, metadata.get("namespace", ""), metadata["name"], updated, subresource="status")
+            await self.rest.update(
+                spec, metadata.get("namespace", ""), metadata["name"], updated, subresource="status",
+                track=self.client.track(spec, "status"),
+            )
         except errors.StatusError as error:
             if error.code not in (404, 409):
                 raise

@@ -169,7 +169,10 @@ class ReplicaSetWriter:
             new["metadata"].setdefault("annotations", {})[rollout.REVISION] = revision
             return new
 
-        stored = await self.client.change(self.deployments, _namespace(deployment), rollout.name(deployment), changed)
+        # As upstream (SetDeploymentRevision, then UpdateStatus): the annotation goes through status.
+        stored = await self.client.change(
+            self.deployments, _namespace(deployment), rollout.name(deployment), changed, subresource="status"
+        )
         return deployment if stored is None else stored.obj
 
     async def write_status(self, deployment: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
@@ -185,7 +188,8 @@ class ReplicaSetWriter:
 
         try:
             stored, _ = await self.client.rest.update(
-                self.deployments, _namespace(deployment), rollout.name(deployment), with_status, subresource="status"
+                self.deployments, _namespace(deployment), rollout.name(deployment), with_status, subresource="status",
+                track=self.client.track(self.deployments, "status"),
             )
         except errors.StatusError as error:
             if error.code != 404:

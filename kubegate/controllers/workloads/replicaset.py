@@ -222,7 +222,9 @@ class ReplicaSetController(Controller):
             return {**live, "status": status}
 
         try:
-            await self._client.rest.update(self._spec, key[0], key[1], with_status, subresource="status")
+            await self._client.rest.update(
+                self._spec, key[0], key[1], with_status, subresource="status", track=self._client.track(self._spec, "status")
+            )
         except errors.StatusError as error:
             if error.code != 404:
                 raise
