@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from kubegate.api import clock
+from kubegate.controllers.workloads.job import JobController
 from tests.integration.conftest import StartServer
 from tests.support.inprocess import Identity, InProcessServer
 
@@ -43,12 +44,41 @@ async def pods_of(api: InProcessServer, admin: Identity, name: str) -> list[dict
     return sorted(items, key=lambda p: p["metadata"]["name"])
 
 
-async def finish(api: InProcessServer, admin: Identity, pod: dict[str, Any], phase: str) -> None:
+async def finish(api: InProcessServer, admin: Identity, pod: dict[str, Any], phase: str, *, settle: bool = True) -> None:
     live = await get(api, admin, f"{PODS}/{pod['metadata']['name']}")
     live["status"] = {"phase": phase}
     response = await api.request("PUT", f"{PODS}/{pod['metadata']['name']}/status", identity=admin, json=live)
     assert response.status == 200, response.text
-    await api.state.settle()
+    if settle:
+        await api.state.settle()
+    else:
+        await api.state.store.wait_fresh()  # the controllers' cache has it; they have not acted on it
+
+
+def ended_during_count(
+    api: InProcessServer, admin: Identity, monkeypatch: pytest.MonkeyPatch, *, counted: dict[str, Any], ending: dict[str, Any],
+    phase: str,
+) -> list[bool]:
+    """Make `ending` end (as a kubelet would, through the status subresource) just after the Job
+    controller has counted `counted` and before it judges the Job: the interleaving a real
+    kubelet finishing several pods at once produces by chance. The list returned holds True once
+    that happened."""
+    assert api.state.controllers is not None
+    controller = next(c for c in api.state.controllers.controllers if c.name == "job")
+    assert isinstance(controller, JobController)
+    release = controller._release
+    fired: list[bool] = []
+
+    async def racing(job: dict[str, Any], pods: list[dict[str, Any]], *, count: bool) -> None:
+        await release(job, pods, count=count)
+        uid = counted["metadata"]["uid"]
+        if not fired and any(p["metadata"]["uid"] == uid and p.get("status", {}).get("phase") in ("Succeeded", "Failed")
+               for p in pods):
+            fired.append(True)
+            await finish(api, admin, ending, phase, settle=False)
+
+    monkeypatch.setattr(controller, "_release", racing)
+    return fired
 
 
 def conditions(job: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -92,6 +122,56 @@ async def test_completions_with_parallelism(api: InProcessServer, admin: Identit
     assert "completionTime" in done["status"]
     assert ("Completed", "Job completed") in await events(api, admin, "work")
     assert sum(1 for reason, _ in await events(api, admin, "work") if reason == "SuccessfulCreate") == 3
+
+
+async def test_work_queue_job_counts_every_succeeded_pod(
+    api: InProcessServer, admin: Identity, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # no completions: a work queue; it is complete once a pod succeeded and none is active,
+    # and every pod that succeeded is counted (kubectl prints `3/1 of 3`)
+    await create(api, admin, job("queue", parallelism=3))
+    pods = await pods_of(api, admin, "queue")
+    assert len(pods) == 3 and all(FINALIZER in p["metadata"]["finalizers"] for p in pods)
+    first, second, last = pods
+
+    await finish(api, admin, first, "Succeeded")
+    status = (await get(api, admin, f"{JOBS}/queue"))["status"]
+    assert status["succeeded"] == 1 and status["active"] == 2 and "conditions" not in status
+    assert len(await pods_of(api, admin, "queue")) == 3  # no replacement once one succeeded
+
+    # the last pod ends while the controller is counting the second
+    fired = ended_during_count(api, admin, monkeypatch, counted=second, ending=last, phase="Succeeded")
+    await finish(api, admin, second, "Succeeded")
+    assert fired == [True]
+    done = await get(api, admin, f"{JOBS}/queue")
+    assert done["status"]["succeeded"] == 3 and "active" not in done["status"] and "failed" not in done["status"]
+    assert done["status"]["uncountedTerminatedPods"] == {}
+    assert conditions(done) == [
+        ("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"),
+        ("Complete", "CompletionsReached", "Reached expected number of succeeded pods"),
+    ]
+    assert "completionTime" in done["status"]
+    assert all(FINALIZER not in (p["metadata"].get("finalizers") or []) for p in await pods_of(api, admin, "queue"))
+    assert sum(1 for reason, _ in await events(api, admin, "queue") if reason == "Completed") == 1
+
+
+async def test_failing_job_still_counts_pods_that_ended(
+    api: InProcessServer, admin: Identity, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # backoffLimit 0: the first failure fails the Job; a pod that succeeded meanwhile is still counted
+    await create(api, admin, job("doomed", parallelism=2, completions=2, backoffLimit=0))
+    failing, lucky = await pods_of(api, admin, "doomed")
+    fired = ended_during_count(api, admin, monkeypatch, counted=failing, ending=lucky, phase="Succeeded")
+    await finish(api, admin, failing, "Failed")
+    assert fired == [True]
+    failed = await get(api, admin, f"{JOBS}/doomed")
+    assert failed["status"]["failed"] == 1 and failed["status"]["succeeded"] == 1
+    assert failed["status"]["uncountedTerminatedPods"] == {}
+    assert conditions(failed) == [
+        ("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+        ("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+    ]
+    assert all(FINALIZER not in (p["metadata"].get("finalizers") or []) for p in await pods_of(api, admin, "doomed"))
 
 
 async def test_indexed_job(api: InProcessServer, admin: Identity) -> None:

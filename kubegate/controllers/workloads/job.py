@@ -47,7 +47,9 @@ class JobController(WorkloadController):
             await self._expire(job, key)
             return
         outcome = js.pending_outcome(job)
-        await self._release(job, pods, count=outcome is None)
+        # an interim condition (SuccessCriteriaMet/FailureTarget) does not stop the counting: pods that
+        # ended before or while the Job finishes are counted before their finalizers go
+        await self._release(job, pods, count=True)
         job = self.current(key)
         if job is None:
             return
@@ -61,10 +63,11 @@ class JobController(WorkloadController):
             return
         started = meta.parse_time(str(status.get("startTime") or "")) or now
         active = [p for p in pods if is_active(p)]
-        succeeded = int_field(status, "succeeded", 0)
-        done = js.parse_indexes(str(status.get("completedIndexes") or ""))
+        # pods may have ended while _release wrote (the cache moves on during its awaits): those still
+        # carry the finalizer and are counted by the next pass, but are already judged on, as upstream does
+        succeeded, failed, done = js.tally(job, pods)
         if outcome is None:
-            outcome = self._judge(job, active=active, succeeded=succeeded, done=done, started=started, now=now)
+            outcome = self._judge(job, active=active, succeeded=succeeded, failed=failed, done=done, started=started, now=now)
         if outcome is not None:
             for pod in active:
                 await self.pods.delete_pod(job, pod)
@@ -76,10 +79,11 @@ class JobController(WorkloadController):
         await self._write(job, self.owned(("", "pods"), job), outcome=outcome, started=started)
 
     def _judge(
-        self, job: dict[str, Any], *, active: list[dict[str, Any]], succeeded: int, done: set[int], started: Any, now: Any,
+        self, job: dict[str, Any], *, active: list[dict[str, Any]], succeeded: int, failed: int, done: set[int],
+        started: Any, now: Any,
     ) -> str | None:
-        spec, status = job.get("spec") or {}, job.get("status") or {}
-        if int_field(status, "failed", 0) > int_field(spec, "backoffLimit", 6):
+        spec = job.get("spec") or {}
+        if failed > int_field(spec, "backoffLimit", 6):
             return "BackoffLimitExceeded"
         deadline = spec.get("activeDeadlineSeconds")
         if isinstance(deadline, int) and (now - started).total_seconds() >= deadline:
@@ -207,6 +211,8 @@ class JobController(WorkloadController):
         now = meta.format_time(meta.now())
         active = [p for p in pods if is_active(p)]
         dying = [p for p in pods if terminating(p) and not finished(p)]
+        # a pod still carrying the finalizer is not counted yet: the terminal condition waits for it
+        tracked = [p for p in pods if js.FINALIZER in (p["metadata"].get("finalizers") or [])]
         events: list[tuple[str, str, str]] = []
 
         def change(old: dict[str, Any]) -> dict[str, Any]:
@@ -226,7 +232,7 @@ class JobController(WorkloadController):
                     conditions.append(js.condition(interim, outcome, message, now))
                 uncounted = old.get("uncountedTerminatedPods") or {}
                 if not active and not dying and not uncounted.get("succeeded") and not uncounted.get("failed") \
-                        and not any(c.get("type") == terminal for c in conditions):
+                        and not tracked and not any(c.get("type") == terminal for c in conditions):
                     conditions.append(js.condition(terminal, outcome, message, now))
                     if terminal == "Complete":
                         old["completionTime"] = now

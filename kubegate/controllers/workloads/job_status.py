@@ -87,3 +87,28 @@ def parallelism(job: dict[str, Any]) -> int:
 
 def indexed(job: dict[str, Any]) -> bool:
     return (job.get("spec") or {}).get("completionMode") == "Indexed" and completions(job) is not None
+
+
+def tally(job: dict[str, Any], pods: list[dict[str, Any]]) -> tuple[int, int, set[int]]:
+    """Succeeded, failed and completed indexes as upstream judges a Job on them: the counted pods,
+    those in `uncountedTerminatedPods`, and the ended pods that still carry the finalizer and are
+    in neither (a deleted pod that did not succeed is a failure)."""
+    status = job.get("status") or {}
+    uncounted = status.get("uncountedTerminatedPods") or {}
+    listed = {str(u) for kind in ("succeeded", "failed") for u in uncounted.get(kind) or []}
+    succeeded = int_field(status, "succeeded", 0) + len(uncounted.get("succeeded") or [])
+    failed = int_field(status, "failed", 0) + len(uncounted.get("failed") or [])
+    done = parse_indexes(str(status.get("completedIndexes") or ""))
+    for pod in pods:
+        metadata = pod["metadata"]
+        if FINALIZER not in (metadata.get("finalizers") or []) or str(metadata.get("uid")) in listed:
+            continue
+        phase = (pod.get("status") or {}).get("phase")
+        if phase == "Succeeded":
+            succeeded += 1
+            index = index_of(pod)
+            if index is not None:
+                done.add(index)
+        elif phase == "Failed" or metadata.get("deletionTimestamp"):
+            failed += 1
+    return succeeded, failed, done
