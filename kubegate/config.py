@@ -68,6 +68,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("cluster-cidr", "str", "10.244.0.0/16", "pod IPs; each node gets a /24 of it"),
     Option("service-cluster-ip-range", "str", "10.96.0.0/12", "ClusterIPs of Services (the kubernetes Service gets the first)"),
     Option("service-node-port-range", "str", "30000-32767", "NodePorts of Services"),
+    Option("system-workloads", "bool", True, "create kube-system's CoreDNS, kube-proxy and their objects at start (false: an empty cluster)"),
+    Option("enable-pod-exec", "bool", False, "let pods/exec run the command on this host (a subprocess, not in any container)"),
     # authentication
     Option("client-ca-file", "path", None, "CA bundle that verifies client certificates (default: PKI_DIR/ca.crt)"),
     Option("anonymous-auth", "bool", True, "treat requests without credentials as system:anonymous"),
@@ -148,6 +150,8 @@ class ServerConfig:
     cluster_cidr: str = "10.244.0.0/16"
     service_cluster_ip_range: str = "10.96.0.0/12"
     service_node_port_range: str = "30000-32767"
+    system_workloads: bool = True
+    enable_pod_exec: bool = False
     client_ca_file: Path | None = None
     anonymous_auth: bool = True
     token_auth_file: Path | None = None

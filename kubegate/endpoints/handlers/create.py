@@ -17,12 +17,20 @@ from kubegate.endpoints.handlers.admission import admit
 from kubegate.endpoints.handlers.common import dry_run, resolve_target
 from kubegate.endpoints.handlers.managers import tracker
 from kubegate.endpoints.responses import stored_response
+from kubegate.endpoints.state import VirtualHandler
+from kubegate.endpoints.virtual import podexec
+
+#: POSTs that open a stream (SPDY exec/attach of older kubectl), answered by their handler
+STREAMED_POSTS: dict[tuple[str, str, str], VirtualHandler] = {
+    ("", "pods", "exec"): podexec.connect, ("", "pods", "attach"): podexec.connect,
+}
 
 
 async def create(request: web.Request) -> web.StreamResponse:
     target = resolve_target(request, verb="create")
     server = server_of(request)
-    virtual = server.virtual_creates.get((target.spec.group, target.spec.plural, target.subresource))
+    key = (target.spec.group, target.spec.plural, target.subresource)
+    virtual = server.virtual_creates.get(key) or STREAMED_POSTS.get(key)
     if virtual is not None:
         return await virtual(request, target)
     if target.spec.verbs == ("create",) or target.subresource:

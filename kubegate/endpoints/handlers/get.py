@@ -1,7 +1,7 @@
 """GET of one object (or of a subresource that reads as the object, such as status).
 
-Subresources that answer something else than an object (the text of `pods/log`) have their own
-handler in `STREAMED`, looked up first.
+Subresources that answer something else than an object (the text of `pods/log`, the WebSocket
+of `pods/exec`) have their own handler in `STREAMED`, looked up first.
 """
 
 from __future__ import annotations
@@ -15,10 +15,15 @@ from kubegate.endpoints.handlers.tabling import table_response
 from kubegate.endpoints.negotiation import Output
 from kubegate.endpoints.responses import stored_response, value_response
 from kubegate.endpoints.state import VirtualHandler
+from kubegate.endpoints.virtual import podexec
 from kubegate.endpoints.virtual.podlogs import get_log
 
 #: GET handlers of subresources that are not objects, by (group, plural, subresource)
-STREAMED: dict[tuple[str, str, str], VirtualHandler] = {("", "pods", "log"): get_log}
+STREAMED: dict[tuple[str, str, str], VirtualHandler] = {
+    ("", "pods", "log"): get_log,
+    ("", "pods", "exec"): podexec.connect,  # WebSocket upgrades
+    ("", "pods", "attach"): podexec.connect,
+}
 
 
 async def get(request: web.Request) -> web.StreamResponse:
