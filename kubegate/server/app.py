@@ -41,7 +41,14 @@ from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
-from kubegate.server import bootstrap, cluster, customresources, leader_election, rbac_bootstrap
+from kubegate.server import (
+    bootstrap,
+    cluster,
+    customresources,
+    leader_election,
+    rbac_bootstrap,
+    system_workloads,
+)
 from kubegate.storage.cacher import Cacher
 from kubegate.storage.factory import open_backend
 from kubegate.storage.interface import Interface
@@ -117,6 +124,7 @@ async def build_state(
     manager.add(GarbageCollector(informers, rest, catalog))
     manager.add(PodTerminationController(informers, rest, catalog))  # the kubelet's final delete of a pod
     cluster.install(state, manager, informers)  # nodes, kubelets, scheduler, workloads, services
+    await system_workloads.ensure(state)  # CoreDNS, kube-proxy and their objects in kube-system
     manager.start()
     state.leader_election = leader_election.start(state, manager)
     return state
