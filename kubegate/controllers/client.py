@@ -38,10 +38,19 @@ def namespace_active(store: ObjectCache, namespace: str) -> bool:
     return bool((stored.obj.get("status") or {}).get("phase", "Active") == "Active")
 
 
+#: Runs the server's admission chain on an object a controller creates (spec, namespace, object),
+#: as the real controllers' requests pass through the API server's admission.
+Admit = Callable[[ResourceSpec, str, dict[str, Any]], Awaitable[None]]
+
+
 class ControllerClient:
     """Create, update and delete on behalf of a controller, through the generic REST store."""
 
-    def __init__(self, rest: GenericStore, catalog: Catalog, *, field_managers: FieldManagers | None = None) -> None:
+    def __init__(
+        self, rest: GenericStore, catalog: Catalog, *, field_managers: FieldManagers | None = None,
+        admit: Admit | None = None,
+    ) -> None:
+        self.admit = admit
         self.rest = rest
         self.store = rest.store
         self._catalog = catalog
@@ -69,6 +78,8 @@ class ControllerClient:
             return None
         try:
             body = {"apiVersion": spec.api_version, "kind": spec.kind, **obj}
+            if self.admit is not None:
+                await self.admit(spec, namespace, body)
             return await self.rest.create(spec, namespace, body, track=self.track(spec))
         except errors.StatusError as error:
             if error.code in (403, 404, 409):  # terminating namespace, gone namespace, raced

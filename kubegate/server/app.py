@@ -9,6 +9,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from kubegate.admission import certificates as certificate_admission
+from kubegate.admission.default_toleration_seconds import DefaultTolerationSecondsAdmission
+from kubegate.admission.priority import PriorityAdmission
 from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.admission.serviceaccount import ServiceAccountAdmission
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
@@ -108,7 +110,10 @@ async def build_state(
     manager.add(customresources.install(state, informers))
     await bootstrap.seed(rest, catalog, service_cluster_ip_range=config.service_cluster_ip_range)
     await rbac_bootstrap.ensure_default_policy(rest, catalog)
+    # kube-apiserver's order: ServiceAccount, Priority, DefaultTolerationSeconds, then the rest
     state.admission.plugins.append(ServiceAccountAdmission(store))
+    state.admission.plugins.append(PriorityAdmission(store))
+    state.admission.plugins.append(DefaultTolerationSecondsAdmission())
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
     certificate_admission.install(state.admission, authorizer=state.authorizer)
     # kube-controller-manager's controllers, in one process at a time when several share etcd

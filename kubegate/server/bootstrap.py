@@ -20,6 +20,23 @@ from kubegate.registry.spec import ResourceSpec
 
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
+#: The PriorityClasses kube-apiserver creates at start (scheduling's bootstrap policy).
+SYSTEM_PRIORITY_CLASSES: tuple[dict[str, Any], ...] = (
+    {
+        "metadata": {"name": "system-node-critical"},
+        "value": 2000001000,
+        "description": "Used for system critical pods that must not be moved from their current node.",
+        "preemptionPolicy": "PreemptLowerPriority",
+    },
+    {
+        "metadata": {"name": "system-cluster-critical"},
+        "value": 2000000000,
+        "description": "Used for system critical pods that must run in the cluster, but can be moved to another "
+                       "node if necessary.",
+        "preemptionPolicy": "PreemptLowerPriority",
+    },
+)
+
 _KUBERNETES_SERVICE: dict[str, Any] = {
     "metadata": {
         "name": "kubernetes",
@@ -54,6 +71,10 @@ async def seed(rest: GenericStore, catalog: Catalog, *, service_cluster_ip_range
     for name in SYSTEM_NAMESPACES:
         await _ensure(rest, namespaces, "", {"metadata": {"name": name}})
     await _ensure(rest, services, "default", kubernetes_service(service_cluster_ip_range))
+    priority_classes = catalog.lookup("scheduling.k8s.io", "v1", "priorityclasses")
+    if priority_classes is not None:
+        for priority_class in SYSTEM_PRIORITY_CLASSES:
+            await _ensure(rest, priority_classes, "", priority_class)
 
 
 async def _ensure(rest: GenericStore, spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> None:

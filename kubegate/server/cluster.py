@@ -7,13 +7,37 @@ and anything every apiserver does itself (IP and port allocation) with the state
 
 from __future__ import annotations
 
+from typing import Any
+
+from kubegate.admission.attributes import CREATE, AdmissionAttributes
+from kubegate.api.user import UserInfo
 from kubegate.controllers import nodes as simulated_nodes
+from kubegate.controllers.client import ControllerClient
 from kubegate.controllers.informer import Informers
 from kubegate.controllers.manager import ControllerManager
 from kubegate.controllers.pod_termination import PodTerminationController
 from kubegate.controllers.workloads import cronjob, daemonset, disruption, job, statefulset
 from kubegate.endpoints.state import APIServer
 from kubegate.endpoints.virtual import eviction
+from kubegate.registry.spec import ResourceSpec
+
+#: who kube-controller-manager's requests come from
+CONTROLLER_MANAGER = UserInfo("system:kube-controller-manager", groups=("system:authenticated",))
+
+
+def controller_client(state: APIServer) -> ControllerClient:
+    """A client for kube-controller-manager's controllers: its creates pass the admission chain
+    (ServiceAccount, Priority, DefaultTolerationSeconds ...) as the controllers' requests do."""
+
+    async def admit(spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> None:
+        name = str((obj.get("metadata") or {}).get("name") or "")
+        attributes = AdmissionAttributes(
+            operation=CREATE, spec=spec, namespace=namespace, name=name, subresource="",
+            user=CONTROLLER_MANAGER, obj=obj, old=None,
+        )
+        await state.admission.admit(attributes)
+
+    return ControllerClient(state.rest, state.catalog, field_managers=state.field_managers, admit=admit)
 
 
 def install(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
@@ -47,11 +71,10 @@ def _scheduler(state: APIServer, manager: ControllerManager, informers: Informer
 
 def _deployments_and_replicasets(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
     """The deployment, replicaset and replicationcontroller controllers."""
-    from kubegate.controllers.client import ControllerClient
     from kubegate.controllers.events import EventRecorder
     from kubegate.controllers.workloads import deployment, deployment_sync, podcontrol, replicaset
 
-    client = ControllerClient(state.rest, state.catalog, field_managers=state.field_managers)
+    client = controller_client(state)
     for kind in (replicaset.REPLICA_SETS, replicaset.REPLICATION_CONTROLLERS):
         spec = state.catalog.lookup(kind.resource[0], "v1", kind.resource[1])
         if spec is not None:
@@ -72,16 +95,13 @@ def _other_workloads(state: APIServer, manager: ControllerManager, informers: In
         statefulset.StatefulSetController, daemonset.DaemonSetController, job.JobController,
         cronjob.CronJobController, disruption.DisruptionController,
     ):
-        manager.add(controller(informers, state.rest, state.catalog, field_managers=state.field_managers))
+        manager.add(controller(informers, state.rest, state.catalog, client=controller_client(state)))
 
 
 def _service_networking(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
     """ClusterIP and NodePort allocation, Endpoints and EndpointSlices, the defaults they need."""
     import dataclasses
 
-    from kubegate.admission.default_toleration_seconds import DefaultTolerationSecondsAdmission
-    from kubegate.admission.serviceaccount import ServiceAccountAdmission
-    from kubegate.controllers.client import ControllerClient
     from kubegate.controllers.endpoints import EndpointsController
     from kubegate.controllers.endpointslices import EndpointSliceController
     from kubegate.registry.services.allocation import ServiceAllocation
@@ -95,10 +115,6 @@ def _service_networking(state: APIServer, manager: ControllerManager, informers:
         if spec.resource_key == ("", "services"):
             strategy = state.rest.strategy_of(spec)
             state.rest.strategies[spec.version_key] = dataclasses.replace(strategy, hooks=allocation)
-    # DefaultTolerationSeconds comes after ServiceAccount, as in kube-apiserver's plugin order
-    plugins = state.admission.plugins
-    after = next((i + 1 for i, p in enumerate(plugins) if isinstance(p, ServiceAccountAdmission)), len(plugins))
-    plugins.insert(after, DefaultTolerationSecondsAdmission())
-    client = ControllerClient(state.rest, state.catalog, field_managers=state.field_managers)
+    client = controller_client(state)
     manager.add(EndpointsController(informers, client))
     manager.add(EndpointSliceController(informers, client, state.catalog))

@@ -104,11 +104,12 @@ class WorkloadController(Controller):
 
     def __init__(
         self, informers: Informers, rest: GenericStore, catalog: Catalog, *, field_managers: FieldManagers | None = None,
+        client: ControllerClient | None = None,
     ) -> None:
         super().__init__(informers)
         self.rest = rest
         self.catalog = catalog
-        self.client = ControllerClient(rest, catalog, field_managers=field_managers)
+        self.client = client or ControllerClient(rest, catalog, field_managers=field_managers)
         self.recorder = EventRecorder(rest, catalog, self.component)
         self.pods = PodControl(self.client, self.recorder)
         self.watch(self.resource, self._own_keys)
