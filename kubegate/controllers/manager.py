@@ -77,19 +77,26 @@ class ControllerManager:
         return any(controller.queue.busy(horizon=horizon) for controller in self.controllers)
 
     async def settle(self, *, timeout: float = 30.0, horizon: float = SETTLE_HORIZON) -> None:
-        """Wait until the cache is current and every controller is idle (TimeoutError after `timeout`)."""
-        async with asyncio.timeout(timeout):
-            while True:
+        """Wait until the cache is current and every controller is idle (TimeoutError after `timeout`).
+
+        The deadline is checked by hand rather than by cancelling: before Python 3.12,
+        `asyncio.wait_for` can swallow the cancellation a timeout context relies on.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self._fresh()
+            revision = self.informers.cache.revision
+            if not self.busy(horizon=horizon):
+                await asyncio.sleep(0)  # let subscribers of the last event enqueue
                 await self._fresh()
-                revision = self.informers.cache.revision
-                if not self.busy(horizon=horizon):
-                    await asyncio.sleep(0)  # let subscribers of the last event enqueue
-                    await self._fresh()
-                    if not self.busy(horizon=horizon) and self.informers.cache.revision == revision:
-                        return
-                self._changed.clear()
-                if self.busy(horizon=horizon):
-                    try:
-                        await asyncio.wait_for(self._changed.wait(), 0.05)
-                    except TimeoutError:
-                        pass  # delayed work falls due without notifying; look again
+                if not self.busy(horizon=horizon) and self.informers.cache.revision == revision:
+                    return
+            if loop.time() >= deadline:
+                raise TimeoutError(f"controllers still busy after {timeout:g}s")
+            self._changed.clear()
+            if self.busy(horizon=horizon):
+                # delayed work falls due without notifying, so look again at least every 50 ms
+                changed = loop.create_task(self._changed.wait())
+                await asyncio.wait({changed}, timeout=0.05)
+                changed.cancel()

@@ -68,10 +68,17 @@ class APIServer:
         self.field_managers = FieldManagers(self.openapi)
         self.decoders = Decoders(self.openapi)
 
-    async def settle(self, *, timeout: float = 30.0) -> None:
-        """Wait until the cache is current and every controller is idle (see `ControllerManager.settle`)."""
+    async def settle(self, *, timeout: float = 30.0, horizon: float | None = None) -> None:
+        """Wait until the cache is current and every controller is idle (see `ControllerManager.settle`).
+
+        `horizon`: delayed work due within this many seconds counts as pending (default 2 s, so
+        pods started a moment ago are Running; 0 ignores delayed work altogether).
+        """
         if self.controllers is not None:
-            await self.controllers.settle(timeout=timeout)
+            if horizon is None:
+                await self.controllers.settle(timeout=timeout)
+            else:
+                await self.controllers.settle(timeout=timeout, horizon=horizon)
         else:
             await self.store.wait_fresh()
 

@@ -62,9 +62,10 @@ async def serve(config: ServerConfig) -> None:
     await runner.setup()
     site = web.SockSite(runner, sock, ssl_context=context)
     await site.start()
-    # Ready means ready to use: every namespace has its default ServiceAccount and root CA.
+    # Ready means ready to use: every namespace has its default ServiceAccount and root CA (pods,
+    # CoreDNS's among them, may still be starting: horizon 0 does not wait for delayed work).
     try:
-        await state.settle(timeout=READY_SETTLE_TIMEOUT)
+        await state.settle(timeout=READY_SETTLE_TIMEOUT, horizon=0)
     except TimeoutError:
         log.warning("controllers were still busy after %ss; serving anyway", READY_SETTLE_TIMEOUT)
 

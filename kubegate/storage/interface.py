@@ -17,6 +17,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kubegate.storage.errors import Conflict
+
 ADDED = "ADDED"
 MODIFIED = "MODIFIED"
 DELETED = "DELETED"
@@ -39,8 +41,7 @@ class Preconditions:
     resource_version: int | None = None
 
     def check(self, key: str, current: Stored) -> None:
-        from kubegate.storage.errors import Conflict
-
+        """Raise `Conflict` with the real precondition text when `current` does not qualify."""
         metadata = current.obj.get("metadata") or {}
         if self.uid and metadata.get("uid") != self.uid:
             raise Conflict(f"Precondition failed: UID in precondition: {self.uid}, UID in object meta: "

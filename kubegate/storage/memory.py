@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from kubegate.storage import codec
-from kubegate.storage.errors import KeyExists, KeyNotFound
+from kubegate.storage.errors import FutureRevision, KeyExists, KeyNotFound
 from kubegate.storage.history import History
 from kubegate.storage.interface import (
     ADDED,
@@ -84,8 +84,6 @@ class MemoryBackend:
                 else:
                     current[event.key] = event.previous
         elif revision > self._revision:
-            from kubegate.storage.errors import FutureRevision
-
             raise FutureRevision(f"required revision {revision} is a future revision")
         return sorted(current.items()), revision or self._revision
 

@@ -96,7 +96,8 @@ async def start_in_process(pki_files: pki.PkiFiles, **options: Any) -> InProcess
     """Serve a kubegate built from `ServerConfig(**options)` (option names as config attributes)."""
     config = ServerConfig(**options)
     state = await build_state(config, pki=pki_files)
-    await state.settle()  # as `kubegate serve` before its ready line: default objects in place
+    # as `kubegate serve` before its ready line: default objects in place (pods may still be starting)
+    await state.settle(horizon=0)
     app = build_app(state)
     runner = web.AppRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=0.5, handler_cancellation=True,
