@@ -21,6 +21,9 @@ from kubegate.endpoints.state import APIServer
 from kubegate.server.app import build_state, close_state
 from kubegate.server.bootstrap import SYSTEM_NAMESPACES
 
+#: the credentials controllers alone: no kube-system workloads (their accounts and ConfigMaps)
+QUIET: dict[str, Any] = {"system_workloads": False}
+
 TOKEN_TYPE = "kubernetes.io/service-account-token"
 
 
@@ -70,13 +73,13 @@ async def started(config: ServerConfig, pki_files: pki.PkiFiles | None) -> Async
 
 @pytest.fixture
 async def cluster(pki_files: pki.PkiFiles) -> AsyncIterator[Cluster]:
-    async with started(ServerConfig(), pki_files) as cluster:
+    async with started(ServerConfig(**QUIET), pki_files) as cluster:
         yield cluster
 
 
 @pytest.fixture
 async def legacy(pki_files: pki.PkiFiles) -> AsyncIterator[Cluster]:
-    async with started(ServerConfig(legacy_service_account_token_secrets=True), pki_files) as cluster:
+    async with started(ServerConfig(legacy_service_account_token_secrets=True, **QUIET), pki_files) as cluster:
         yield cluster
 
 
@@ -151,7 +154,7 @@ async def test_the_root_ca_is_restored_after_deletion_and_edits(cluster: Cluster
 
 
 async def test_no_publisher_without_a_ca() -> None:
-    async with started(ServerConfig(), None) as cluster:  # no PKI: no CA, no signing key
+    async with started(ServerConfig(**QUIET), None) as cluster:  # no PKI: no CA, no signing key
         assert list(cluster.state.store.scan(("", "configmaps"))) == []
         assert len(list(cluster.state.store.scan(("", "serviceaccounts")))) == len(SYSTEM_NAMESPACES)
 
