@@ -26,6 +26,7 @@ from kubegate.controllers.informer import Controller, Informers
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.objects import DELETED, Event, ObjectKey
 from kubegate.registry.rest import GenericStore
+from kubegate.registry.spec import ResourceSpec
 
 PODS = ("", "pods")
 
@@ -115,12 +116,7 @@ class PodTerminationController(Controller):
         if now < timer.deadline:
             self._add_after(key, timer.deadline - now)
             return
-        namespace, name = key
-        try:
-            await self._rest.delete(self._spec, namespace, name, DeleteOptions(grace_period_seconds=0, precondition_uid=uid))
-        except errors.StatusError as error:
-            if error.code not in (404, 409):  # gone already, or another pod took the name
-                raise
+        await final_delete(self._rest, self._spec, key, uid)
         if self._timers.get(key) is timer:
             del self._timers[key]
 
@@ -128,3 +124,16 @@ class PodTerminationController(Controller):
 def _terminating(pod: dict[str, object]) -> bool:
     metadata = pod.get("metadata")
     return isinstance(metadata, dict) and bool(metadata.get("deletionTimestamp"))
+
+
+async def final_delete(rest: GenericStore, spec: ResourceSpec, key: ObjectKey, uid: str) -> None:
+    """The kubelet's last word on a pod: delete it now, only the one with `uid`.
+
+    Gone already (404) or replaced by another pod of the same name (409) is fine.
+    """
+    namespace, name = key
+    try:
+        await rest.delete(spec, namespace, name, DeleteOptions(grace_period_seconds=0, precondition_uid=uid))
+    except errors.StatusError as error:
+        if error.code not in (404, 409):
+            raise

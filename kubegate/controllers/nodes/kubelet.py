@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubegate.api import errors, meta
-from kubegate.api.deleteoptions import DeleteOptions
 from kubegate.controllers.events import NORMAL, WARNING, EventRecorder
 from kubegate.controllers.informer import Controller, Informers
 from kubegate.controllers.nodes import stages
 from kubegate.controllers.nodes.addresses import PodAddresses
 from kubegate.controllers.nodes.identity import NodeIdentity
 from kubegate.controllers.nodes.pod_status import containers
+from kubegate.controllers.pod_termination import final_delete
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.objects import Event, ObjectKey
 from kubegate.registry.rest import GenericStore
@@ -233,12 +233,7 @@ class Kubelet(Controller):
             now = meta.format_time(meta.now())
             await self._write(key, uid, lambda live: stages.stopped(live, now=now))
         self.addresses.release(key)
-        namespace, name = key
-        try:
-            await self._rest.delete(self._spec, namespace, name, DeleteOptions(grace_period_seconds=0, precondition_uid=uid))
-        except errors.StatusError as error:
-            if error.code not in (404, 409):  # gone already, or another pod took the name
-                raise
+        await final_delete(self._rest, self._spec, key, uid)
 
     async def _write(self, key: ObjectKey, uid: str, build: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         namespace, name = key
