@@ -33,7 +33,7 @@ from kubegate.registry.delete_strategy import delete_strategy_for
 from kubegate.registry.spec import ResourceSpec
 from kubegate.storage.cacher import Cacher
 from kubegate.storage.errors import Conflict, KeyNotFound
-from kubegate.storage.interface import Preconditions, Stored
+from kubegate.storage.interface import Preconditions, Stored, replacing
 from kubegate.storage.keys import ObjectKey
 
 CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
@@ -133,9 +133,5 @@ async def _update(
     """Write the decided object if `current` is still current (else `Conflict`: decide again)."""
     if dry_run:
         return Stored(obj, orjson.dumps(obj), current.revision)
-
-    async def decided(_: Stored | None) -> dict[str, Any]:
-        return obj
-
     precondition = Preconditions(resource_version=current.revision)
-    return await store.guaranteed_update((spec.group, spec.plural), key, decided, preconditions=precondition)
+    return await store.guaranteed_update((spec.group, spec.plural), key, replacing(obj), preconditions=precondition)

@@ -25,9 +25,10 @@ from kubegate.registry.listing import ListResult
 from kubegate.registry.spec import ResourceSpec, VersionKey
 from kubegate.registry.storage_errors import as_status
 from kubegate.registry.strategy import Strategy, strategy_for
+from kubegate.storage import codec
 from kubegate.storage.cacher import Cacher, Event, Watcher
 from kubegate.storage.errors import Conflict, KeyNotFound, TooOldRevision
-from kubegate.storage.interface import Preconditions, Stored
+from kubegate.storage.interface import Preconditions, Stored, replacing
 from kubegate.storage.keys import ObjectKey
 
 NAMESPACES = ("", "namespaces")
@@ -309,7 +310,7 @@ class GenericStore:
         if current is None and not may_create:
             raise errors.not_found(resource[1], key[1], group=resource[0])
         obj = await try_update(current)
-        if current is not None and _same_content(current, obj):
+        if current is not None and codec.same_content(current, obj):
             return current
         return Stored(obj, orjson.dumps(obj), current.revision if current is not None else self.store.revision)
 
@@ -396,11 +397,7 @@ class GenericStore:
         precondition = Preconditions(resource_version=current.revision)
         try:
             if obj["metadata"].get("finalizers"):
-
-                async def finalized(_: Stored | None) -> dict[str, Any]:
-                    return obj
-
-                await self.store.guaranteed_update(NAMESPACES, ("", name), finalized, preconditions=precondition)
+                await self.store.guaranteed_update(NAMESPACES, ("", name), replacing(obj), preconditions=precondition)
                 return
             await self.store.delete(NAMESPACES, ("", name), preconditions=precondition)
         except (Conflict, KeyNotFound):
@@ -440,12 +437,6 @@ def _check_identity(spec: ResourceSpec, namespace: str, name: str, body: dict[st
             "the namespace of the provided object does not match the namespace sent on the request"
         )
     return metadata
-
-
-def _same_content(current: Stored, obj: dict[str, Any]) -> bool:
-    metadata = obj["metadata"]
-    unchanged = {**obj, "metadata": {**metadata, "resourceVersion": current.obj["metadata"].get("resourceVersion")}}
-    return unchanged == current.obj
 
 
 def _served_track(spec: ResourceSpec, track: Track | None) -> Track | None:

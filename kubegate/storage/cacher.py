@@ -105,10 +105,7 @@ class Cacher:
     async def start(self) -> None:
         """Fill from the backend (objects plus recent history for resumes), then follow its watch."""
         items, revision = await self.backend.list("")
-        for key, stored in items:
-            located = self._locate(key)
-            if located is not None:
-                self._bucket(located[0]).put(located[1], stored)
+        self._fill(items)
         self._revision = revision
         oldest = await self.backend.compacted_revision()
         since = max(oldest, revision - self._history.limit, 0)
@@ -151,13 +148,16 @@ class Cacher:
                 log.warning("storage re-list failed (%s); retrying", exc)
                 await asyncio.sleep(1.0)
 
-    async def _relist(self) -> tuple[Any, int]:
-        items, revision = await self.backend.list("")
-        self._buckets.clear()
+    def _fill(self, items: list[tuple[str, Stored]]) -> None:
         for key, stored in items:
             located = self._locate(key)
             if located is not None:
                 self._bucket(located[0]).put(located[1], stored)
+
+    async def _relist(self) -> tuple[Any, int]:
+        items, revision = await self.backend.list("")
+        self._buckets.clear()
+        self._fill(items)
         self._history.clear(compacted=revision)
         self._revision = revision
         self.close_watchers()  # their clients re-list, as after a watch cache restart
@@ -368,7 +368,8 @@ class Cacher:
         Returns the watcher and the already-recorded events after `since` that it must send
         first. Raises `TooOldRevision` when `since` is older than the kept history.
         """
-        recorded = list(self._history.after(since))  # TooOldRevision past the window
+        # TooOldRevision past the window; a watch from now on needs no scan of the history
+        recorded = list(self._history.after(since)) if since < self._revision else []
         watcher = Watcher(resource, namespace, on_stop=self._remove_watcher)
         backlog = [event for event in recorded if event.resource == resource and watcher.wants(event)]
         self._watchers.setdefault(resource, set()).add(watcher)

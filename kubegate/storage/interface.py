@@ -68,6 +68,15 @@ class KeyEvent:
 TryUpdate = Callable[[Stored | None], Awaitable[dict[str, Any]]]
 
 
+def replacing(obj: dict[str, Any]) -> TryUpdate:
+    """A try_update that writes `obj` whatever is stored (guard it with preconditions)."""
+
+    async def replace(_: Stored | None) -> dict[str, Any]:
+        return obj
+
+    return replace
+
+
 class Watch(Protocol):
     """An open watch: events in revision order until `stop()` or the backend ends it."""
 

@@ -72,13 +72,6 @@ def set_condition(conditions: list[dict[str, Any]], new: dict[str, Any], *, now:
     return out
 
 
-def find_condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
-    for condition in (obj.get("status") or {}).get("conditions") or ():
-        if isinstance(condition, dict) and condition.get("type") == kind:
-            return condition
-    return None
-
-
 def revision_hash(data: Any, *, collision_count: int = 0) -> str:
     """controller.ComputeHash's shape: FNV-1a over the canonical JSON, spelled with SafeEncodeString."""
     raw = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubegate.controllers.workloads.controlled import find_condition, int_field
+from kubegate.controllers.workloads.controlled import int_field
+from kubegate.controllers.workloads.podcontrol import find_condition
 
 FINALIZER = "batch.kubernetes.io/job-tracking"
 INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"

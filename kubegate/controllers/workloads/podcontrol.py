@@ -89,8 +89,9 @@ def without_owner(obj: dict[str, Any], uid: str) -> dict[str, Any]:
 # pod facts ---------------------------------------------------------------------------------------
 
 
-def condition(pod: dict[str, Any], kind: str) -> dict[str, Any] | None:
-    for cond in (pod.get("status") or {}).get("conditions") or ():
+def find_condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    """The status condition of type `kind` of a pod (or any object), if it has one."""
+    for cond in (obj.get("status") or {}).get("conditions") or ():
         if isinstance(cond, dict) and cond.get("type") == kind:
             return cond
     return None
@@ -103,13 +104,13 @@ def is_active(pod: dict[str, Any]) -> bool:
 
 
 def is_ready(pod: dict[str, Any]) -> bool:
-    cond = condition(pod, "Ready")
+    cond = find_condition(pod, "Ready")
     return cond is not None and cond.get("status") == "True"
 
 
 def ready_since(pod: dict[str, Any]) -> datetime | None:
     """When the pod last became Ready, or None if it is not."""
-    cond = condition(pod, "Ready")
+    cond = find_condition(pod, "Ready")
     if cond is None or cond.get("status") != "True":
         return None
     return meta.parse_time(str(cond.get("lastTransitionTime") or "")) or meta.now()

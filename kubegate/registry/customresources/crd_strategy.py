@@ -26,7 +26,7 @@ from kubegate.registry.customresources import definition
 from kubegate.registry.customresources.crd_validation import validate_crd, validate_status_update
 from kubegate.registry.spec import ResourceSpec
 from kubegate.storage.cacher import Cacher
-from kubegate.storage.interface import Preconditions, Stored
+from kubegate.storage.interface import Preconditions, Stored, replacing
 from kubegate.storage.keys import ObjectKey
 
 Obj = dict[str, Any]
@@ -108,9 +108,5 @@ async def mark_for_deletion(store: Cacher, spec: ResourceSpec, key: ObjectKey, c
     )  # fmt: skip
     if options.dry_run:
         return Stored(obj, orjson.dumps(obj), current.revision)
-
-    async def marked(_: Stored | None) -> dict[str, Any]:
-        return obj
-
     precondition = Preconditions(resource_version=current.revision)  # changed meanwhile: decide again
-    return await store.guaranteed_update((spec.group, spec.plural), key, marked, preconditions=precondition)
+    return await store.guaranteed_update((spec.group, spec.plural), key, replacing(obj), preconditions=precondition)
