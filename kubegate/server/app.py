@@ -44,6 +44,7 @@ from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
 from kubegate.server import (
+    apiserver_endpoints,
     bootstrap,
     cluster,
     customresources,
@@ -108,7 +109,11 @@ async def build_state(
     settle.install(state)  # /debug/kubegate/settle
     # CustomResourceDefinitions: naming, serving, finalizing (every apiserver runs these)
     manager.add(customresources.install(state, informers))
-    await bootstrap.seed(rest, catalog, service_cluster_ip_range=config.service_cluster_ip_range)
+    secure_port = port if port is not None else config.secure_port
+    await bootstrap.seed(
+        rest, catalog, service_cluster_ip_range=config.service_cluster_ip_range, secure_port=secure_port,
+    )
+    await apiserver_endpoints.reconcile(rest, catalog, host=config.client_host, port=secure_port)
     await rbac_bootstrap.ensure_default_policy(rest, catalog)
     # kube-apiserver's order: ServiceAccount, Priority, DefaultTolerationSeconds, then the rest
     state.admission.plugins.append(ServiceAccountAdmission(store))

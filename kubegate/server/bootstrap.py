@@ -48,7 +48,7 @@ _KUBERNETES_SERVICE: dict[str, Any] = {
         "ipFamilyPolicy": "SingleStack",
         "internalTrafficPolicy": "Cluster",
         "sessionAffinity": "None",
-        "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+        "ports": [{"name": "https", "port": 443, "protocol": "TCP"}],
     },
 }
 
@@ -57,20 +57,27 @@ _KUBERNETES_SERVICE: dict[str, Any] = {
 DEFAULT_SERVICE_RANGE = "10.96.0.0/12"
 
 
-def kubernetes_service(service_cluster_ip_range: str = DEFAULT_SERVICE_RANGE) -> dict[str, Any]:
+def kubernetes_service(
+    service_cluster_ip_range: str = DEFAULT_SERVICE_RANGE, secure_port: int = 6443,
+) -> dict[str, Any]:
+    """At the range's first address, forwarding to the secure port (as kube-apiserver's own)."""
     first = IPRange.parse(service_cluster_ip_range).first
     service = copy.deepcopy(_KUBERNETES_SERVICE)
     service["spec"]["clusterIP"], service["spec"]["clusterIPs"] = first, [first]
+    service["spec"]["ports"][0]["targetPort"] = secure_port
     return service
 
 
-async def seed(rest: GenericStore, catalog: Catalog, *, service_cluster_ip_range: str = DEFAULT_SERVICE_RANGE) -> None:
+async def seed(
+    rest: GenericStore, catalog: Catalog, *,
+    service_cluster_ip_range: str = DEFAULT_SERVICE_RANGE, secure_port: int = 6443,
+) -> None:
     namespaces = catalog.lookup("", "v1", "namespaces")
     services = catalog.lookup("", "v1", "services")
     assert namespaces is not None and services is not None
     for name in SYSTEM_NAMESPACES:
         await _ensure(rest, namespaces, "", {"metadata": {"name": name}})
-    await _ensure(rest, services, "default", kubernetes_service(service_cluster_ip_range))
+    await _ensure(rest, services, "default", kubernetes_service(service_cluster_ip_range, secure_port))
     priority_classes = catalog.lookup("scheduling.k8s.io", "v1", "priorityclasses")
     if priority_classes is not None:
         for priority_class in SYSTEM_PRIORITY_CLASSES:

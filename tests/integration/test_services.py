@@ -141,3 +141,21 @@ async def test_configured_ranges(start_server: StartServer, admin: Identity) -> 
     full = await create(api, admin, service("full"))
     assert full.status == 500
     assert full.body["message"] == "Internal error occurred: failed to allocate a serviceIP: range is full"
+
+
+async def test_the_kubernetes_service_has_endpoints_naming_this_server(api: InProcessServer, admin: Identity) -> None:
+    # in-process servers are built for the configured --secure-port (6443) on 127.0.0.1
+    endpoints = await api.request("GET", "/api/v1/namespaces/default/endpoints/kubernetes", identity=admin)
+    assert endpoints.body["metadata"]["labels"] == {"endpointslice.kubernetes.io/skip-mirror": "true"}
+    assert endpoints.body["subsets"] == [
+        {"addresses": [{"ip": "127.0.0.1"}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]
+    slice_ = await api.request("GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes",
+                               identity=admin)
+    assert slice_.body["metadata"]["labels"] == {"kubernetes.io/service-name": "kubernetes"}
+    assert {k: slice_.body[k] for k in ("addressType", "endpoints", "ports")} == {
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": ["127.0.0.1"], "conditions": {"ready": True}}],
+        "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+    }
+    kubernetes = await api.request("GET", f"{SERVICES}/kubernetes", identity=admin)
+    assert kubernetes.body["spec"]["ports"] == [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]
