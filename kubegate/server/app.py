@@ -10,6 +10,7 @@ from aiohttp import web
 
 from kubegate.admission import certificates as certificate_admission
 from kubegate.admission.default_toleration_seconds import DefaultTolerationSecondsAdmission
+from kubegate.admission.podsecurity.plugin import PodSecurityAdmission
 from kubegate.admission.priority import PriorityAdmission
 from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.admission.serviceaccount import ServiceAccountAdmission
@@ -119,6 +120,7 @@ async def build_state(
     state.admission.plugins.append(ServiceAccountAdmission(store))
     state.admission.plugins.append(PriorityAdmission(store))
     state.admission.plugins.append(DefaultTolerationSecondsAdmission())
+    state.admission.plugins.append(PodSecurityAdmission(store, server_minor=version.minor_int))
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
     certificate_admission.install(state.admission, authorizer=state.authorizer)
     # kube-controller-manager's controllers, in one process at a time when several share etcd
