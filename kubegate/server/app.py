@@ -50,6 +50,7 @@ from kubegate.server import (
     cluster,
     customresources,
     leader_election,
+    quota,
     rbac_bootstrap,
     system_workloads,
 )
@@ -123,6 +124,7 @@ async def build_state(
     state.admission.plugins.append(PodSecurityAdmission(store, server_minor=version.minor_int))
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
     certificate_admission.install(state.admission, authorizer=state.authorizer)
+    state.admission.plugins.append(quota.admission(state))  # the last plugin, as in kube-apiserver
     # kube-controller-manager's controllers, in one process at a time when several share etcd
     manager.add(ClusterRoleAggregationController(informers, rest, catalog))
     # default ServiceAccounts, kube-root-ca.crt and token Secrets
@@ -135,6 +137,7 @@ async def build_state(
     manager.add(NamespaceController(informers, rest, catalog))
     manager.add(GarbageCollector(informers, rest, catalog))
     manager.add(PodTerminationController(informers, rest, catalog))  # the kubelet's final delete of a pod
+    quota.install_controller(state, manager, informers)
     cluster.install(state, manager, informers)  # nodes, kubelets, scheduler, workloads, services
     await system_workloads.ensure(state)  # CoreDNS, kube-proxy and their objects in kube-system
     manager.start()

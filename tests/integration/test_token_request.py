@@ -182,6 +182,7 @@ async def test_a_pod_bound_token_lives_as_long_as_the_pod(
     assert status == 201
     assert user["extra"]["authentication.kubernetes.io/pod-name"] == ["web"]
     assert (await api.request("DELETE", "/api/v1/namespaces/default/pods/web", identity=admin)).status == 200
+    await api.state.settle()  # a running pod is gone once its kubelet has stopped it
     assert await whoami(api, token) == (401, UNAUTHORIZED)
 
 
