@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -318,6 +319,24 @@ def from_args(args: argparse.Namespace) -> ServerConfig:
             values[option.attr] = _coerce(option, given, source="command line")
     known = {f.name for f in fields(ServerConfig)}
     config = ServerConfig(**{k: v for k, v in values.items() if k in known}, config_file=config_file)
+    validate(config)
+    return config
+
+
+def from_options(options: Mapping[str, Any], *, source: str = "options") -> ServerConfig:
+    """A validated config from Python keywords (`kubegate.Server(nodes=3, authorization_mode="RBAC,Node")`),
+    each value read as the YAML file's values are; None leaves an option at its default."""
+    values: dict[str, Any] = {}
+    for name, value in options.items():
+        option = _BY_ATTR.get(name.replace("-", "_"))
+        if option is None:
+            known = ", ".join(o.attr for o in OPTIONS)
+            raise ConfigError(f"{source}: unknown option {name!r} (known options: {known})")
+        if isinstance(value, (tuple, set, frozenset)):
+            value = list(value)
+        if value is not None:
+            values[option.attr] = _coerce(option, value, source=source)
+    config = ServerConfig(**values)
     validate(config)
     return config
 

@@ -1,0 +1,380 @@
+"""`kubegate.Server`: a whole kubegate inside the test process, serving real TLS on a free port.
+
+    with kubegate.Server(authorization_mode="RBAC", nodes=2) as server:   # its own thread
+        subprocess.run(["kubectl", "--kubeconfig", server.kubeconfig, "get", "pods"])
+
+    async with kubegate.Server() as server:                               # the caller's loop
+        ...
+
+`with` runs the server on a thread of its own with its own event loop, so that synchronous
+clients (kubectl, the official Python client, requests) can block while it answers; `async
+with` serves from the caller's loop, for asyncio clients. Options are `ServerConfig`'s (the
+flags, with `_` for `-`); the defaults differ from `kubegate serve` only where a test needs
+it: a free port, a fresh in-memory store, and a PKI shared by the whole process (generated on
+the first start; a server starts in about a tenth of a second after that).
+
+Methods that talk to the server come in pairs: `apply`, `token`, `settle` block (they hop onto
+the server's loop), and `aapply`, `atoken`, `asettle` are awaited on the server's loop
+(`async with`). `user` only issues a certificate and needs no loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import shutil
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import aiohttp
+import orjson
+from aiohttp import web
+
+from kubegate import pki
+from kubegate.api.faults import FaultSet
+from kubegate.config import ServerConfig, from_options
+from kubegate.endpoints.state import APIServer
+from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state, close_state
+from kubegate.server.tls import client_ca_files, server_context
+from kubegate.testing import certificates
+from kubegate.testing.manifests import Manifests, apply_manifests
+from kubegate.testing.requestlog import RequestLog, logger
+
+T = TypeVar("T")
+
+#: How long a start waits for the default objects (ServiceAccounts, root CA ConfigMaps).
+READY_SETTLE_TIMEOUT = 10.0
+
+
+class RequestFailed(RuntimeError):
+    """The server refused a request the embedding API made; `code` and `status` are its answer."""
+
+    def __init__(self, message: str, *, code: int, status: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class Server:
+    """A kubegate for one test or one session; see the module docstring."""
+
+    def __init__(self, *, manifests: Manifests = (), **options: Any) -> None:
+        """`manifests` are applied once the server runs, before the `faults` file takes effect."""
+        self._own_pki = options.get("pki_dir") is not None
+        self.config: ServerConfig = from_options({"secure_port": 0, **options}, source="kubegate.Server")
+        self._manifests = manifests
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._state: APIServer | None = None
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._files: pki.PkiFiles | None = None
+        self._dir: Path | None = None
+        self.url = ""
+        self.port = 0
+
+    def __repr__(self) -> str:
+        return f"<kubegate.Server {self.url or 'not running'}>"
+
+    # --- what a test uses ----------------------------------------------------------------------
+
+    @property
+    def state(self) -> APIServer:
+        """The running server's state (store, catalog, controllers), for in-process inspection."""
+        if self._state is None:
+            raise RuntimeError("the kubegate Server is not running (use `with` or `async with`)")
+        return self._state
+
+    @property
+    def faults(self) -> FaultSet:
+        """The fault rules in force: `server.faults.add(match={...}, respond={"code": 500})`, `.clear()`."""
+        return self.state.faults
+
+    @property
+    def kubeconfig(self) -> Path:
+        """An admin kubeconfig (kubernetes-admin, in system:masters) for this server's port."""
+        return self._workdir / "admin.kubeconfig"
+
+    @property
+    def ca_file(self) -> Path:
+        """The cluster CA, which signed the serving certificate and every client certificate."""
+        return self._pki.ca_cert
+
+    def user(self, name: str, groups: Sequence[str] = (), *, namespace: str | None = None) -> Path:
+        """The path of a new kubeconfig whose client certificate (from the cluster CA) says
+        `name` (CN) in `groups` (O); RBAC knows nothing of it until you bind it a role."""
+        return certificates.write_user_kubeconfig(
+            self._workdir, files=self._pki, server_url=self.url, user=name, groups=tuple(groups),
+            namespace=namespace, key_type=self.config.key_type,
+        )
+
+    def apply(self, source: Manifests) -> list[dict[str, Any]]:
+        """Create or update the objects in `source` (YAML text, a file or directory, objects) as
+        the admin, with server-side apply; returns them as stored."""
+        return self._call(self.aapply(source))
+
+    async def aapply(self, source: Manifests) -> list[dict[str, Any]]:
+        return await apply_manifests(self.state, self._send, source)
+
+    def token(
+        self, serviceaccount: str, namespace: str = "default", *,
+        audiences: Sequence[str] = (), expiration_seconds: int | None = None,
+    ) -> str:
+        """A token for the ServiceAccount from a TokenRequest (the account is created if missing)."""
+        return self._call(self.atoken(
+            serviceaccount, namespace, audiences=audiences, expiration_seconds=expiration_seconds,
+        ))
+
+    async def atoken(
+        self, serviceaccount: str, namespace: str = "default", *,
+        audiences: Sequence[str] = (), expiration_seconds: int | None = None,
+    ) -> str:
+        accounts = f"/api/v1/namespaces/{quote(namespace, safe='')}/serviceaccounts"
+        spec: dict[str, Any] = {"audiences": list(audiences)} if audiences else {}
+        if expiration_seconds is not None:
+            spec["expirationSeconds"] = expiration_seconds
+        request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
+        path = f"{accounts}/{quote(serviceaccount, safe='')}/token"
+        code, answer = await self._send("POST", path, orjson.dumps(request), "application/json")
+        if code == 404 and _details_kind(answer) == "serviceaccounts":
+            account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": serviceaccount}}
+            await self._expect(201, "POST", accounts, account)
+            code, answer = await self._send("POST", path, orjson.dumps(request), "application/json")
+        if code != 201:
+            raise RequestFailed(f"TokenRequest for {namespace}/{serviceaccount}: {_message(answer)}", code=code, status=answer)
+        return str(answer["status"]["token"])
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every write is in the watch cache and no controller has work queued or due
+        within two seconds (pods just created are then Running); TimeoutError after `timeout`."""
+        self._call(self.asettle(timeout))
+
+    async def asettle(self, timeout: float = 30.0) -> None:
+        await self.state.settle(timeout=timeout)
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        if self._loop is not None:
+            raise RuntimeError("this kubegate Server is already running")
+        self._loop = asyncio.get_running_loop()
+        try:
+            await self._astart()
+        except BaseException:
+            self._loop = None
+            raise
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        try:
+            await self._astop()
+        finally:
+            self._loop = None
+
+    def start(self) -> None:
+        """Serve from a new thread with its own event loop (what `with` does)."""
+        if self._loop is not None:
+            raise RuntimeError("this kubegate Server is already running")
+        loop = _new_event_loop()
+        thread = threading.Thread(target=_serve_loop, args=(loop,), name="kubegate-server", daemon=True)
+        thread.start()
+        self._loop, self._thread = loop, thread
+        try:
+            asyncio.run_coroutine_threadsafe(self._astart(), loop).result()
+        except BaseException:
+            self._end_thread()
+            raise
+
+    def stop(self) -> None:
+        """Stop serving, close the store and end the thread; the server cannot start again."""
+        if self._loop is None or self._thread is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self._astop(), self._loop).result()
+        finally:
+            self._end_thread()
+
+    def _end_thread(self) -> None:
+        assert self._loop is not None and self._thread is not None
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop = self._thread = None
+
+    async def _astart(self) -> None:
+        config = self.config
+        sock = _listen(config.bind_address, config.secure_port)
+        self.port = sock.getsockname()[1]
+        self.url = config.server_url(self.port)
+        self._dir = Path(tempfile.mkdtemp(prefix="kubegate-"))
+        try:
+            files = self._files = self._make_pki()
+            # the faults file takes effect after the manifests are in (see __init__)
+            state = await build_state(dataclasses.replace(config, faults=None), pki=files, port=self.port)
+        except BaseException:
+            sock.close()
+            shutil.rmtree(self._dir, ignore_errors=True)
+            raise
+        try:
+            await self._serve(state, sock, files)
+            certificates.write_admin_kubeconfig(self._dir, files=files, server_url=self.url)
+            if self._manifests:
+                await self.aapply(self._manifests)
+            if config.faults is not None:
+                state.faults.load(config.faults)
+        except BaseException:
+            await self._astop()
+            raise
+
+    async def _serve(self, state: APIServer, sock: socket.socket, files: pki.PkiFiles) -> None:
+        self._state = state
+        try:
+            try:
+                await state.settle(timeout=READY_SETTLE_TIMEOUT, horizon=0)
+            except TimeoutError:
+                logging.getLogger("kubegate").warning("controllers were still busy after %ss", READY_SETTLE_TIMEOUT)
+            # handler_cancellation: a request whose client hung up is cancelled, as in `kubegate serve`
+            runner = web.AppRunner(
+                build_app(state), handle_signals=False, access_log=logger, access_log_class=RequestLog,
+                shutdown_timeout=0.5, handler_cancellation=True,
+                max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
+            )
+            await runner.setup()
+        except BaseException:
+            await close_state(state)
+            sock.close()
+            raise
+        self._runner = runner
+        context = server_context(
+            cert_file=self.config.tls_cert_file or files.serving_cert,
+            key_file=self.config.tls_private_key_file or files.serving_key,
+            client_ca_files=client_ca_files(self.config, cluster_ca=files.ca_cert),
+        )
+        try:
+            await web.SockSite(runner, sock, ssl_context=context).start()
+        except BaseException:
+            sock.close()
+            raise
+
+    async def _astop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._runner is not None:
+            await self._runner.cleanup()  # closes the store and stops the controllers too
+            self._runner = None
+        self._state = None
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _make_pki(self) -> pki.PkiFiles:
+        config = self.config
+        if self._own_pki:
+            files = pki.ensure_pki(config.pki_dir, server_url=self.url, key_type=config.key_type, extra_sans=config.tls_san)
+            for warning in files.warnings:
+                logging.getLogger("kubegate").warning("%s", warning)
+            return files
+        return certificates.shared_pki(key_type=config.key_type, extra_sans=config.tls_san)
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    @property
+    def _workdir(self) -> Path:
+        if self._dir is None or self._state is None:
+            raise RuntimeError("the kubegate Server is not running (use `with` or `async with`)")
+        return self._dir
+
+    @property
+    def _pki(self) -> pki.PkiFiles:
+        if self._files is None:
+            raise RuntimeError("the kubegate Server is not running (use `with` or `async with`)")
+        return self._files
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the server's loop from another thread, and wait for it."""
+        loop = self._loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or running is loop:
+            coroutine.close()
+            if loop is None:
+                raise RuntimeError("the kubegate Server is not running (use `with` or `async with`)")
+            raise RuntimeError("on the server's own loop, await the a-method instead (aapply, atoken, asettle)")
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+
+    async def _send(self, method: str, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
+        """One request as kubernetes-admin: (status code, decoded JSON body or text)."""
+        if self._session is None:
+            context = ssl.create_default_context(cafile=str(self._pki.ca_cert))
+            context.load_cert_chain(str(self._pki.admin_cert), str(self._pki.admin_key))
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context))
+        headers = {"Content-Type": content_type, "Accept": "application/json"}
+        async with self._session.request(method, self.url + path, data=body, headers=headers) as response:
+            raw = await response.read()
+        try:
+            return response.status, orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return response.status, raw.decode(errors="replace")
+
+    async def _expect(self, code: int, method: str, path: str, obj: dict[str, Any]) -> Any:
+        status, answer = await self._send(method, path, orjson.dumps(obj), "application/json")
+        if status != code:
+            raise RequestFailed(f"{method} {path}: {_message(answer)}", code=status, status=answer)
+        return answer
+
+
+def _details_kind(answer: Any) -> str:
+    details = answer.get("details") if isinstance(answer, dict) else None
+    return str(details.get("kind", "")) if isinstance(details, dict) else ""
+
+
+def _message(answer: Any) -> str:
+    return str(answer.get("message", answer)) if isinstance(answer, dict) else str(answer)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency, but not on every platform
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def _serve_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The server thread: run the loop until stopped, then finish what is left and close it."""
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
