@@ -260,7 +260,7 @@ def load_file(path: Path) -> tuple[int | None, list[FaultRule]]:
     except OSError as exc:
         raise FaultsError(f"{path}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise FaultsError(f"{path}: not valid YAML: {exc}") from None
+        raise FaultsError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     if data is None:
         return None, []
     if not isinstance(data, dict):

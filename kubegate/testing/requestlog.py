@@ -14,9 +14,9 @@ from aiohttp.web import BaseRequest, StreamResponse
 
 from kubegate.endpoints.context import IMPERSONATED_USER, USER
 from kubegate.endpoints.filters.faults import FAULT
+from kubegate.testing import REQUESTS_LOGGER
 
-LOGGER_NAME = "kubegate.requests"
-logger = logging.getLogger(LOGGER_NAME)
+logger = logging.getLogger(REQUESTS_LOGGER)
 
 
 class RequestLog(AbstractAccessLogger):

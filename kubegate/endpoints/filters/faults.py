@@ -100,7 +100,9 @@ async def faults_filter(request: web.Request, handler: Handler) -> web.StreamRes
         raise status_for(rule.respond, info, user)
     if rule.reset:
         reset_connection(request)
-        raise ConnectionResetError("connection reset by a fault rule")
+        # never sent (aiohttp finds the connection gone and drops it quietly); request logs show
+        # nginx's 444, "closed without a response"
+        return web.Response(status=444)
     if rule.timeout is not None:
         await asyncio.sleep(_timeout_seconds(rule, request))
         raise errors.StatusError(504, "Timeout", f"Timeout: {TIMEOUT_MESSAGE}")
