@@ -9,9 +9,12 @@
     def test_shared(kubegate_session): ...         # one server for the whole session
 
 The fixtures are synchronous and serve from a thread of their own (`with kubegate.Server()`),
-so they work the same under any asyncio mode of pytest-asyncio, or without it. Each server logs
-one line per request on the `kubegate.requests` logger; while a test runs those lines are
-collected, and a failing test's report carries them in a `kubegate requests` section.
+so they work the same under any asyncio mode of pytest-asyncio, or without it. A failing test's
+report carries, in a `kubegate requests` section, one line per request its servers answered
+since the test began (setup included): who asked, what came back, which injected fault fired.
+The lines come from the servers themselves, not through logging, so they show however logging
+is configured, and only once (pytest's own log capture has them too if the `kubegate.requests`
+logger is set to INFO).
 
 This module is imported by pytest at start-up in every project that has kubegate installed, so
 it imports nothing of the server until a fixture is used.
@@ -19,13 +22,10 @@ it imports nothing of the server until a fixture is used.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-
-from kubegate.testing import REQUESTS_LOGGER
 
 if TYPE_CHECKING:
     from kubegate.testing.server import Server
@@ -36,20 +36,8 @@ SECTION = "kubegate requests"
 #: Servers the fixtures hold, so that a failing test's report can wait for their last lines.
 _live: list[Server] = []
 
-
-class _RequestLines(logging.Handler):
-    """The request lines of one test, as `12:00:01.234 GET /api/v1/pods 200 jane 1.0ms`."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.lines: list[str] = []
-        self.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(message)s", datefmt="%H:%M:%S"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-_LINES = pytest.StashKey[_RequestLines]()
+#: For each test: how many request lines each live server had logged when the test started.
+_MARKS = pytest.StashKey[dict[int, int]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -95,32 +83,22 @@ def _serve(options: dict[str, Any]) -> Iterator[Server]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
-    """Collect the request lines from the start of the test's setup to the end of its teardown.
-
-    They go to the report only, not also to pytest's own log capture (the logger does not
-    propagate meanwhile), so that a failure does not show them twice.
-    """
-    logger = logging.getLogger(REQUESTS_LOGGER)
-    handler = item.stash[_LINES] = _RequestLines()
-    level, propagate = logger.level, logger.propagate
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    try:
-        return (yield)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = propagate
+    """Mark where each running server's request lines stand as the test starts (its setup)."""
+    item.stash[_MARKS] = {id(server): server._lines.count for server in _live}
+    return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failing test's report gets, per server it used, the requests made since it started."""
     report = yield
-    handler = item.stash.get(_LINES, None)
-    if report.failed and handler is not None:
+    if report.failed:
+        marks = item.stash.get(_MARKS, {})
         for server in _live:
             server._flush()  # a request answered just now may not have logged its line yet
-        if handler.lines:
-            report.sections.append((SECTION, "\n".join(handler.lines)))
+        logs = [(server.url, server._lines.since(marks.get(id(server), 0))) for server in _live]
+        logs = [(url, lines) for url, lines in logs if lines]
+        for url, lines in logs:
+            title = SECTION if len(logs) == 1 else f"{SECTION} ({url})"
+            report.sections.append((title, "\n".join(lines)))
     return report

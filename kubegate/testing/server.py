@@ -46,7 +46,7 @@ from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state, close_
 from kubegate.server.tls import client_ca_files, server_context
 from kubegate.testing import certificates
 from kubegate.testing.manifests import Manifests, apply_manifests
-from kubegate.testing.requestlog import RequestLog, logger
+from kubegate.testing.requestlog import LINES_KEY, RequestLines, RequestLog, logger
 
 T = TypeVar("T")
 
@@ -78,6 +78,7 @@ class Server:
         self._session: aiohttp.ClientSession | None = None
         self._files: pki.PkiFiles | None = None
         self._dir: Path | None = None
+        self._lines = RequestLines()
         self.url = ""
         self.port = 0
 
@@ -97,6 +98,12 @@ class Server:
     def faults(self) -> FaultSet:
         """The fault rules in force: `server.faults.add(match={...}, respond={"code": 500})`, `.clear()`."""
         return self.state.faults
+
+    @property
+    def requests(self) -> list[str]:
+        """The lines of the requests this server answered (the last 10,000), oldest first:
+        `12:00:01.234 GET /api/v1/namespaces/default/pods 403 jane 1.2ms`."""
+        return self._lines.since(0)
 
     @property
     def kubeconfig(self) -> Path:
@@ -258,9 +265,11 @@ class Server:
                 await state.settle(timeout=READY_SETTLE_TIMEOUT, horizon=0)
             except TimeoutError:
                 logging.getLogger("kubegate").warning("controllers were still busy after %ss", READY_SETTLE_TIMEOUT)
+            app = build_app(state)
+            app[LINES_KEY] = self._lines
             # handler_cancellation: a request whose client hung up is cancelled, as in `kubegate serve`
             runner = web.AppRunner(
-                build_app(state), handle_signals=False, access_log=logger, access_log_class=RequestLog,
+                app, handle_signals=False, access_log=logger, access_log_class=RequestLog,
                 shutdown_timeout=0.5, handler_cancellation=True,
                 max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
             )
