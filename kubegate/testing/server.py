@@ -25,17 +25,12 @@ import dataclasses
 import logging
 import shutil
 import socket
-import ssl
 import tempfile
-import threading
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
-from urllib.parse import quote
 
-import aiohttp
-import orjson
 from aiohttp import web
 
 from kubegate import pki
@@ -45,6 +40,8 @@ from kubegate.endpoints.state import APIServer
 from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state, close_state
 from kubegate.server.tls import client_ca_files, server_context
 from kubegate.testing import certificates
+from kubegate.testing.adminclient import AdminClient
+from kubegate.testing.loopthread import LoopThread, call_in
 from kubegate.testing.manifests import Manifests, apply_manifests
 from kubegate.testing.requestlog import LINES_KEY, RequestLines, RequestLog, logger
 
@@ -52,15 +49,6 @@ T = TypeVar("T")
 
 #: How long a start waits for the default objects (ServiceAccounts, root CA ConfigMaps).
 READY_SETTLE_TIMEOUT = 10.0
-
-
-class RequestFailed(RuntimeError):
-    """The server refused a request the embedding API made; `code` and `status` are its answer."""
-
-    def __init__(self, message: str, *, code: int, status: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
 
 
 class Server:
@@ -72,10 +60,10 @@ class Server:
         self.config: ServerConfig = from_options({"secure_port": 0, **options}, source="kubegate.Server")
         self._manifests = manifests
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._thread: LoopThread | None = None
         self._state: APIServer | None = None
         self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._client: AdminClient | None = None
         self._files: pki.PkiFiles | None = None
         self._dir: Path | None = None
         self._lines = RequestLines()
@@ -129,7 +117,7 @@ class Server:
         return self._call(self.aapply(source))
 
     async def aapply(self, source: Manifests) -> list[dict[str, Any]]:
-        return await apply_manifests(self.state, self._send, source)
+        return await apply_manifests(self.state, self._admin.send, source)
 
     def token(
         self, serviceaccount: str, namespace: str = "default", *,
@@ -144,20 +132,9 @@ class Server:
         self, serviceaccount: str, namespace: str = "default", *,
         audiences: Sequence[str] = (), expiration_seconds: int | None = None,
     ) -> str:
-        accounts = f"/api/v1/namespaces/{quote(namespace, safe='')}/serviceaccounts"
-        spec: dict[str, Any] = {"audiences": list(audiences)} if audiences else {}
-        if expiration_seconds is not None:
-            spec["expirationSeconds"] = expiration_seconds
-        request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
-        path = f"{accounts}/{quote(serviceaccount, safe='')}/token"
-        code, answer = await self._send("POST", path, orjson.dumps(request), "application/json")
-        if code == 404 and _details_kind(answer) == "serviceaccounts":
-            account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": serviceaccount}}
-            await self._expect(201, "POST", accounts, account)
-            code, answer = await self._send("POST", path, orjson.dumps(request), "application/json")
-        if code != 201:
-            raise RequestFailed(f"TokenRequest for {namespace}/{serviceaccount}: {_message(answer)}", code=code, status=answer)
-        return str(answer["status"]["token"])
+        return await self._admin.token(
+            serviceaccount, namespace, audiences=audiences, expiration_seconds=expiration_seconds,
+        )
 
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until every write is in the watch cache and no controller has work queued or due
@@ -197,12 +174,10 @@ class Server:
         """Serve from a new thread with its own event loop (what `with` does)."""
         if self._loop is not None:
             raise RuntimeError("this kubegate Server is already running")
-        loop = _new_event_loop()
-        thread = threading.Thread(target=_serve_loop, args=(loop,), name="kubegate-server", daemon=True)
-        thread.start()
-        self._loop, self._thread = loop, thread
+        thread = self._thread = LoopThread("kubegate-server")
+        self._loop = thread.loop
         try:
-            asyncio.run_coroutine_threadsafe(self._astart(), loop).result()
+            call_in(thread.loop, self._astart())
         except BaseException:
             self._end_thread()
             raise
@@ -212,25 +187,19 @@ class Server:
         if self._loop is None or self._thread is None:
             return
         try:
-            asyncio.run_coroutine_threadsafe(self._astop(), self._loop).result()
+            call_in(self._loop, self._astop())
         finally:
             self._end_thread()
 
     def _flush(self) -> None:
-        """Let a threaded server's loop go round a few times, so that a request it has just
-        answered writes its log line (the pytest plugin calls this before reporting a failure)."""
-        loop = self._loop
-        if loop is None or self._thread is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(_ticks(3), loop).result(timeout=1.0)
-        except (TimeoutError, RuntimeError):
-            pass
+        """Let a threaded server's loop go round, so that a request it has just answered writes
+        its request line (the pytest plugin calls this before reporting a failure)."""
+        if self._thread is not None:
+            self._thread.flush()
 
     def _end_thread(self) -> None:
-        assert self._loop is not None and self._thread is not None
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.stop()
         self._loop = self._thread = None
 
     async def _astart(self) -> None:
@@ -291,9 +260,9 @@ class Server:
             raise
 
     async def _astop(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
         if self._runner is not None:
             await self._runner.cleanup()  # closes the store and stops the controllers too
             self._runner = None
@@ -306,7 +275,9 @@ class Server:
         if self._own_pki:
             files = pki.ensure_pki(config.pki_dir, server_url=self.url, key_type=config.key_type, extra_sans=config.tls_san)
             for warning in files.warnings:
-                logging.getLogger("kubegate").warning("%s", warning)
+                # the directory's own admin.kubeconfig names an earlier port; ours is written apart
+                if not warning.startswith(str(files.admin_kubeconfig)):
+                    logging.getLogger("kubegate").warning("%s", warning)
             return files
         return certificates.shared_pki(key_type=config.key_type, extra_sans=config.tls_san)
 
@@ -324,48 +295,18 @@ class Server:
             raise RuntimeError("the kubegate Server is not running (use `with` or `async with`)")
         return self._files
 
+    @property
+    def _admin(self) -> AdminClient:
+        if self._client is None:
+            self._client = AdminClient(self.url, self._pki)
+        return self._client
+
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the server's loop from another thread, and wait for it."""
-        loop = self._loop
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if loop is None or running is loop:
+        if self._loop is None:
             coroutine.close()
-            if loop is None:
-                raise RuntimeError("the kubegate Server is not running (use `with` or `async with`)")
-            raise RuntimeError("on the server's own loop, await the a-method instead (aapply, atoken, asettle)")
-        return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
-
-    async def _send(self, method: str, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
-        """One request as kubernetes-admin: (status code, decoded JSON body or text)."""
-        if self._session is None:
-            context = ssl.create_default_context(cafile=str(self._pki.ca_cert))
-            context.load_cert_chain(str(self._pki.admin_cert), str(self._pki.admin_key))
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context))
-        headers = {"Content-Type": content_type, "Accept": "application/json"}
-        async with self._session.request(method, self.url + path, data=body, headers=headers) as response:
-            raw = await response.read()
-        try:
-            return response.status, orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return response.status, raw.decode(errors="replace")
-
-    async def _expect(self, code: int, method: str, path: str, obj: dict[str, Any]) -> Any:
-        status, answer = await self._send(method, path, orjson.dumps(obj), "application/json")
-        if status != code:
-            raise RequestFailed(f"{method} {path}: {_message(answer)}", code=status, status=answer)
-        return answer
-
-
-def _details_kind(answer: Any) -> str:
-    details = answer.get("details") if isinstance(answer, dict) else None
-    return str(details.get("kind", "")) if isinstance(details, dict) else ""
-
-
-def _message(answer: Any) -> str:
-    return str(answer.get("message", answer)) if isinstance(answer, dict) else str(answer)
+            raise RuntimeError("the kubegate Server is not running (use `with` or `async with`)")
+        return call_in(self._loop, coroutine)
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -376,30 +317,3 @@ def _listen(host: str, port: int) -> socket.socket:
     sock.listen(1024)
     sock.setblocking(False)
     return sock
-
-
-async def _ticks(count: int) -> None:
-    for _ in range(count):
-        await asyncio.sleep(0)
-
-
-def _new_event_loop() -> asyncio.AbstractEventLoop:
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop is a dependency, but not on every platform
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
-
-
-def _serve_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """The server thread: run the loop until stopped, then finish what is left and close it."""
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_forever()
-        pending = asyncio.all_tasks(loop)
-        for task in pending:
-            task.cancel()
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    finally:
-        loop.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,8 +14,8 @@ from kubernetes.client.rest import ApiException
 
 import kubegate
 from kubegate.config import ConfigError
+from kubegate.testing.adminclient import RequestFailed
 from kubegate.testing.manifests import ApplyError
-from kubegate.testing.server import RequestFailed
 
 CRD = """
 apiVersion: apiextensions.k8s.io/v1
@@ -69,9 +69,9 @@ def python_client(kubeconfig: Path) -> Iterator[client.ApiClient]:
         api.close()
 
 
-def _status(call: object) -> int:
+def _status(call: Callable[[], object]) -> int:
     try:
-        call()  # type: ignore[operator]
+        call()
     except ApiException as error:
         return int(error.status)
     return 200
@@ -146,10 +146,10 @@ def test_options_are_the_server_flags() -> None:
         kubegate.Server(nodez=2)
     with pytest.raises(ConfigError, match="--nodes 5000 must be between 0 and 1000"):
         kubegate.Server(nodes=5000)
-    with kubegate.Server(authorization_mode="AlwaysAllow", kubernetes_version="1.30.2", nodes=0) as server:
-        with python_client(server.user("anyone")) as api:
-            assert client.VersionApi(api).get_code().git_version == "v1.30.2"
-            assert _status(lambda: client.CoreV1Api(api).list_secret_for_all_namespaces()) == 200
+    server = kubegate.Server(authorization_mode="AlwaysAllow", kubernetes_version="1.30.2", nodes=0)
+    with server, python_client(server.user("anyone")) as api:
+        assert client.VersionApi(api).get_code().git_version == "v1.30.2"
+        assert _status(lambda: client.CoreV1Api(api).list_secret_for_all_namespaces()) == 200
 
 
 def test_faults_file_takes_effect_after_the_manifests(tmp_path: Path) -> None:
@@ -178,3 +178,14 @@ def test_a_fresh_server_starts_fast() -> None:
         with kubegate.Server():
             started.append(time.monotonic() - begin)
     assert min(started) < 1.0, started
+
+
+def test_a_pki_dir_of_its_own_is_kept_and_reused(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with kubegate.Server(pki_dir=tmp_path / "pki", nodes=0) as first:
+        ca = first.ca_file.read_bytes()
+    with kubegate.Server(pki_dir=tmp_path / "pki", nodes=0) as second:
+        assert second.ca_file == tmp_path / "pki" / "ca.crt"
+        assert second.ca_file.read_bytes() == ca
+        with python_client(second.kubeconfig) as api:  # the kubeconfig names this server's port
+            assert client.VersionApi(api).get_code().minor == "32"
+    assert "admin.kubeconfig" not in caplog.text

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from kubegate.api.faults import REQUEST_TIMEOUT, FaultSet, FaultsError, load_file, parse_rule
-from kubegate.api.requestinfo import resolve_request_info
+from kubegate.api.faults import REQUEST_TIMEOUT, FaultsError, FaultSet, load_file, parse_rule
+from kubegate.api.requestinfo import RequestInfo, resolve_request_info
 from kubegate.config import ConfigError, ServerConfig, validate
 
 
-def info(method: str, path: str, **query: str):  # type: ignore[no-untyped-def]
+def info(method: str, path: str, **query: str) -> RequestInfo:
     return resolve_request_info(method, path, query)
 
 
@@ -50,7 +50,7 @@ HEALTH = info("GET", "/readyz/etcd")
         ({}, VERSION, "system:anonymous", True),
     ],
 )
-def test_match(match: dict[str, object], request_info, user: str, expected: bool) -> None:  # type: ignore[no-untyped-def]
+def test_match(match: dict[str, object], request_info: RequestInfo, user: str, expected: bool) -> None:
     rule = parse_rule({"match": match, "respond": {"code": 500}}, where="rule")
     assert rule.applies_to(request_info, user) is expected
 
