@@ -183,7 +183,7 @@ class Server:
             raise
 
     def stop(self) -> None:
-        """Stop serving, close the store and end the thread; the server cannot start again."""
+        """Stop serving, close the store and end the thread."""
         if self._loop is None or self._thread is None:
             return
         try:
