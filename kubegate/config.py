@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("kubernetes-version", "str", "1.32.4", "version reported by /version (kubectl's dispatcher picks its binary from it)"),
     Option("watch-cache-size", "int", 10000, "events kept for resuming watches; older resourceVersions get 410"),
     Option("v", "int", 0, "log verbosity (0 = warnings and the ready line, 2 = requests)"),
+    Option("faults", "path", None, "YAML file of fault-injection rules: matched requests get a 429/500/503/504, a delay, a reset..."),
     # storage
     Option("storage-backend", "str", "", "memory, sqlite or etcd3 (default: sqlite with --data-dir, etcd3 with --etcd-servers, else memory)"),
     Option("data-dir", "path", None, "directory of the sqlite store: state survives restarts"),
@@ -131,6 +133,7 @@ class ServerConfig:
     kubernetes_version: str = "1.32.4"
     watch_cache_size: int = 10000
     v: int = 0
+    faults: Path | None = None
     storage_backend: str = ""
     data_dir: Path | None = None
     etcd_servers: tuple[str, ...] = ()
@@ -320,6 +323,24 @@ def from_args(args: argparse.Namespace) -> ServerConfig:
     return config
 
 
+def from_options(options: Mapping[str, Any], *, source: str = "options") -> ServerConfig:
+    """A validated config from Python keywords (`kubegate.Server(nodes=3, authorization_mode="RBAC,Node")`),
+    each value read as the YAML file's values are; None leaves an option at its default."""
+    values: dict[str, Any] = {}
+    for name, value in options.items():
+        option = _BY_ATTR.get(name.replace("-", "_"))
+        if option is None:
+            known = ", ".join(o.attr for o in OPTIONS)
+            raise ConfigError(f"{source}: unknown option {name!r} (known options: {known})")
+        if isinstance(value, (tuple, set, frozenset)):
+            value = list(value)
+        if value is not None:
+            values[option.attr] = _coerce(option, value, source=source)
+    config = ServerConfig(**values)
+    validate(config)
+    return config
+
+
 def validate(config: ServerConfig) -> None:
     if not 0 <= config.secure_port <= 65535:
         raise ConfigError(f"--secure-port {config.secure_port} must be between 0 and 65535")
@@ -330,6 +351,19 @@ def validate(config: ServerConfig) -> None:
     validate_storage(config)
     if not 0 <= config.nodes <= 1000:
         raise ConfigError(f"--nodes {config.nodes} must be between 0 and 1000")
+    validate_faults(config)
+
+
+def validate_faults(config: ServerConfig) -> None:
+    """Read the --faults file once at start, so that a bad rule stops the server with one line."""
+    if config.faults is None:
+        return
+    from kubegate.api import faults  # imports this module (durations): import it only when needed
+
+    try:
+        faults.load_file(config.faults)
+    except faults.FaultsError as exc:
+        raise ConfigError(f"--faults {exc}") from None
 
 
 STORAGE_BACKENDS = ("memory", "sqlite", "etcd3")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kubegate.admission.chain import AdmissionChain
+from kubegate.api.faults import FaultSet
 from kubegate.authn.authenticator import Authenticator
 from kubegate.authn.request_header import STANDARD_NAMES, AuthenticationHeaders
 from kubegate.authz.authorizer import Authorizer
@@ -55,6 +56,8 @@ class APIServer:
     nonresource_routes: dict[str, NonResourceRoute] = field(default_factory=dict)
     #: get/update/patch of subresources computed from their parent (scale), keyed as above
     virtual_subresources: dict[tuple[str, str, str], SubresourceStorage] = field(default_factory=dict)
+    #: fault-injection rules (`--faults`, `Server.faults`), carried out by the faults filter
+    faults: FaultSet = field(default_factory=FaultSet)
     #: managedFields tracking, server-side apply and strategic merge schemas, per kind
     field_managers: FieldManagers = field(init=False)
     #: each kind's schema compiled for the typed (strict) decoding of request bodies
@@ -67,6 +70,8 @@ class APIServer:
     def __post_init__(self) -> None:
         self.field_managers = FieldManagers(self.openapi)
         self.decoders = Decoders(self.openapi)
+        if self.config.faults is not None:
+            self.faults.load(self.config.faults)
 
     async def settle(self, *, timeout: float = 30.0, horizon: float | None = None) -> None:
         """Wait until the cache is current and every controller is idle (see `ControllerManager.settle`).

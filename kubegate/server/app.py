@@ -33,6 +33,7 @@ from kubegate.endpoints.dispatch import dispatch
 from kubegate.endpoints.filters.authentication import authentication_filter
 from kubegate.endpoints.filters.authorization import authorization_filter
 from kubegate.endpoints.filters.errors import errors_filter
+from kubegate.endpoints.filters.faults import faults_filter
 from kubegate.endpoints.filters.impersonation import impersonation_filter
 from kubegate.endpoints.filters.requestinfo import requestinfo_filter
 from kubegate.endpoints.state import APIServer
@@ -60,7 +61,9 @@ from kubegate.storage.interface import Interface
 
 #: The pipeline, outermost first, as the real apiserver's handler chain orders it.
 FILTERS = (
-    errors_filter, requestinfo_filter, authentication_filter, impersonation_filter, authorization_filter,
+    errors_filter, requestinfo_filter, authentication_filter, impersonation_filter,
+    faults_filter,  # injected faults, where priority-and-fairness answers its 429s
+    authorization_filter,
 )
 
 #: Header size limit of the real server (Go's http.Server, MaxHeaderBytes 1 MiB), for the runner's
