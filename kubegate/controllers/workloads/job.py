@@ -135,9 +135,10 @@ class JobController(WorkloadController):
             return old
 
         await self.write_status(job, interim)
-        current = self.current(key)
-        if current is not None:
-            await self._release(current, self.owned(PODS, current), count=True)
+        current = self.current(key) or job
+        if js.pending_outcome(current) is None:  # the cache has not caught up with the write yet
+            current = {**current, "status": interim(copy.deepcopy(current.get("status") or {}))}
+        await self._release(current, self.owned(PODS, current), count=True)
 
     # pods ----------------------------------------------------------------------------------------
 
