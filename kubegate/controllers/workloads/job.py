@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kubegate.api import errors, meta
+from kubegate.api import meta
 from kubegate.controllers.events import NORMAL, WARNING
 from kubegate.controllers.workloads import job_indexes as ji
 from kubegate.controllers.workloads import job_policy
@@ -33,7 +33,8 @@ from kubegate.controllers.workloads.controlled import (
     set_condition,
     terminating,
 )
-from kubegate.controllers.workloads.podcontrol import is_active, is_ready, pod_from_template
+from kubegate.controllers.workloads.job_pods import JobPods
+from kubegate.controllers.workloads.podcontrol import is_active, is_ready
 from kubegate.registry.objects import ObjectKey
 
 PODS = ("", "pods")
@@ -44,6 +45,10 @@ class JobController(WorkloadController):
     component = "job-controller"
     resource = ("batch", "jobs")
     kind = "Job"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.job_pods = JobPods(self.client, self.recorder, self.pods)
 
     async def reconcile(self, key: ObjectKey) -> None:
         job = self.current(key)
@@ -66,7 +71,7 @@ class JobController(WorkloadController):
         now = meta.now()
         if spec.get("suspend") is True:
             for pod in filter(is_active, pods):
-                await self._delete_uncounted(job, pod)
+                await self.job_pods.delete_uncounted(job, pod)
             await self._write(job, pods, suspended=True)
             return
         started = meta.parse_time(str(status.get("startTime") or "")) or now
@@ -153,59 +158,16 @@ class JobController(WorkloadController):
             pending = [i for i in range(wanted) if i not in counts.done and i not in counts.failed_indexes and i not in busy]
             room = min(parallelism, max(0, wanted - len(counts.done))) - len(active) - len(dying)
             for index in pending[: max(0, room)]:
-                await self._create(job, index, pods)
+                await self.job_pods.create(job, index, pods)
             return
         if wanted is None:
             want = len(active) if counts.succeeded > 0 else parallelism
         else:
             want = min(parallelism, max(0, wanted - counts.succeeded))
         for _ in range(want - len(active) - len(dying)):
-            await self._create(job, None, pods)
+            await self.job_pods.create(job, None, pods)
         for pod in sorted(active, key=lambda p: (is_ready(p), p["metadata"].get("creationTimestamp", "")))[: max(0, len(active) - want)]:
-            await self._delete_uncounted(job, pod)
-
-    async def _create(self, job: dict[str, Any], index: int | None, pods: list[dict[str, Any]]) -> None:
-        """Create one pod; podcontrol's create_pod has no finalizers option, so it is built here."""
-        name = job["metadata"]["name"]
-        template = copy.deepcopy((job.get("spec") or {}).get("template") or {})
-        pod = pod_from_template(job, template, generate_name=f"{name}-" if index is None else f"{name}-{index}-")
-        pod["metadata"]["finalizers"] = [*pod["metadata"].get("finalizers", []), js.FINALIZER]
-        if index is not None:
-            annotations = pod["metadata"].setdefault("annotations", {})
-            annotations[ji.INDEX_ANNOTATION] = str(index)
-            if js.per_index(job):
-                replaced = _replaced(job, pods, index)
-                counted = replaced is None or job_policy.match_failure(job, replaced).counts
-                annotations.update(ji.inherited_counts(replaced, counted=counted))
-            pod["metadata"]["labels"][ji.INDEX_LABEL] = str(index)
-            pod["spec"]["hostname"] = f"{name}-{index}"
-            env = {"name": "JOB_COMPLETION_INDEX", "valueFrom": {"fieldRef": {
-                "fieldPath": f"metadata.annotations['{ji.INDEX_ANNOTATION}']"}}}
-            for container in [*pod["spec"].get("initContainers", []), *pod["spec"].get("containers", [])]:
-                if isinstance(container, dict):
-                    container["env"] = [*container.get("env", []), env]
-        try:
-            stored = await self.client.create(self.client.spec("pods"), job["metadata"].get("namespace", ""), pod)
-        except errors.StatusError as error:
-            await self.recorder.event(job, WARNING, "FailedCreate", f"Error creating: {error.message}")
-            raise
-        if stored is not None:
-            await self.recorder.event(job, NORMAL, "SuccessfulCreate", f"Created pod: {stored.obj['metadata']['name']}")
-
-    async def _delete_uncounted(self, job: dict[str, Any], pod: dict[str, Any]) -> None:
-        """deleteJobPods: a pod removed by suspend or scale-down loses its finalizer first, so it is
-        never counted as a failure."""
-        await self._unfinalize(pod)
-        await self.pods.delete_pod(job, pod)
-
-    async def _unfinalize(self, pod: dict[str, Any]) -> None:
-        def without(live: dict[str, Any]) -> dict[str, Any]:
-            finalizers = live["metadata"].get("finalizers") or []
-            if js.FINALIZER not in finalizers:
-                return live
-            return {**live, "metadata": {**live["metadata"], "finalizers": [f for f in finalizers if f != js.FINALIZER]}}
-
-        await self.client.change(self.client.spec("pods"), pod["metadata"].get("namespace", ""), pod["metadata"]["name"], without)
+            await self.job_pods.delete_uncounted(job, pod)
 
     async def _release(self, job: dict[str, Any], pods: list[dict[str, Any]], *, count: bool) -> None:
         """Count finished pods once: uncounted uids, finalizers off, then into succeeded/failed."""
@@ -234,10 +196,10 @@ class JobController(WorkloadController):
                 if js.per_index(job) and index is not None and js.index_failed(job, pod):
                     new_failed_indexes.add(index)
         if new or new_indexes or new_failed_indexes:
-            await self.write_status(job, lambda old: _listed(job, old, new, new_indexes, new_failed_indexes))
+            await self.write_status(job, lambda old: js.with_listed(job, old, new, new_indexes, new_failed_indexes))
             listed.update(new)
         for pod in releasable:
-            await self._unfinalize(pod)
+            await self.job_pods.unfinalize(pod)
         if listed:
             still = {p["metadata"]["uid"] for p in self.owned(PODS, job) if js.tracked(p)}
 
@@ -327,32 +289,3 @@ class JobController(WorkloadController):
         metadata = job["metadata"]
         await self.client.delete(self.api("batch", "jobs"), metadata.get("namespace", ""), metadata["name"], uid=metadata["uid"])
 
-
-def _listed(job: dict[str, Any], old: dict[str, Any], new: dict[str, str], indexes: set[int],
-            failed_indexes: set[int]) -> dict[str, Any]:
-    """The status with newly finished pods listed as uncounted, and new completed/failed indexes."""
-    lists = old.get("uncountedTerminatedPods") or {}
-    for kind in ("succeeded", "failed"):
-        uids = [*lists.get(kind, []), *(u for u, k in new.items() if k == kind and u not in lists.get(kind, []))]
-        if uids:
-            lists[kind] = uids
-    old["uncountedTerminatedPods"] = lists
-    limit = js.completions(job)
-    if indexes:
-        done = ji.parse_indexes(str(old.get("completedIndexes") or ""), limit=limit) | indexes
-        old["completedIndexes"] = ji.format_indexes(done)
-        old["succeeded"] = len(done)
-    if failed_indexes:
-        failed = ji.parse_indexes(str(old.get("failedIndexes") or ""), limit=limit) | failed_indexes
-        old["failedIndexes"] = ji.format_indexes(failed)
-    return old
-
-
-def _replaced(job: dict[str, Any], pods: list[dict[str, Any]], index: int) -> dict[str, Any] | None:
-    """The failed pod of `index` a new pod replaces: the one with the most failures before it, the
-    latest on a tie (its failure-count annotations pass on)."""
-    failed = [p for p in pods if ji.index_of(p) == index and js.is_failed(job, p)]
-    if not failed:
-        return None
-    return max(failed, key=lambda p: (ji.failure_count(p) + ji.ignored_failure_count(p),
-                                      str(p["metadata"].get("creationTimestamp") or "")))

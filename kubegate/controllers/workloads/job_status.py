@@ -17,7 +17,12 @@ from typing import Any
 
 from kubegate.controllers.workloads import job_policy
 from kubegate.controllers.workloads.controlled import int_field
-from kubegate.controllers.workloads.job_indexes import failure_count, index_of, parse_indexes
+from kubegate.controllers.workloads.job_indexes import (
+    failure_count,
+    format_indexes,
+    index_of,
+    parse_indexes,
+)
 from kubegate.controllers.workloads.podcontrol import find_condition
 
 FINALIZER = "batch.kubernetes.io/job-tracking"
@@ -223,3 +228,23 @@ def restarts_exceed_backoff(job: dict[str, Any], pods: list[dict[str, Any]]) -> 
             restarts += sum(int_field(c, "restartCount", 0) for c in status.get(field) or [] if isinstance(c, dict))
     limit = int_field(spec, "backoffLimit", 6)
     return restarts > 0 if limit == 0 else restarts >= limit
+
+
+def with_listed(job: dict[str, Any], old: dict[str, Any], new: dict[str, str], indexes: set[int],
+                failed_indexes: set[int]) -> dict[str, Any]:
+    """The status with newly finished pods listed as uncounted, and new completed/failed indexes."""
+    lists = old.get("uncountedTerminatedPods") or {}
+    for kind in ("succeeded", "failed"):
+        uids = [*lists.get(kind, []), *(u for u, k in new.items() if k == kind and u not in lists.get(kind, []))]
+        if uids:
+            lists[kind] = uids
+    old["uncountedTerminatedPods"] = lists
+    limit = completions(job)
+    if indexes:
+        done = parse_indexes(str(old.get("completedIndexes") or ""), limit=limit) | indexes
+        old["completedIndexes"] = format_indexes(done)
+        old["succeeded"] = len(done)
+    if failed_indexes:
+        failed = parse_indexes(str(old.get("failedIndexes") or ""), limit=limit) | failed_indexes
+        old["failedIndexes"] = format_indexes(failed)
+    return old
