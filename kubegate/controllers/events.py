@@ -135,13 +135,15 @@ class SeriesRecorder:
     instance: str
 
     async def event(
-        self, obj: dict[str, Any], event_type: str, reason: str, action: str, note: str
+        self, obj: dict[str, Any], event_type: str, reason: str, action: str, note: str,
+        *, related: dict[str, Any] | None = None,
     ) -> None:
+        """Record `note` about `obj`; `related` is the other object of the action (a preemptor)."""
         spec = self.catalog.lookup("events.k8s.io", "v1", "events")
         assert spec is not None
         regarding = object_reference(obj)
         namespace = regarding.get("namespace") or "default"
-        body = {
+        body: dict[str, Any] = {
             "metadata": {"name": _event_name(str(regarding.get("name", ""))), "namespace": namespace},
             "eventTime": _micro_time(meta.now()),
             "reportingController": self.controller,
@@ -152,6 +154,8 @@ class SeriesRecorder:
             "note": note,
             "type": event_type,
         }
+        if related is not None:
+            body["related"] = object_reference(related)
         try:
             await self.rest.create(spec, namespace, body)
         except errors.StatusError as error:

@@ -266,5 +266,5 @@ async def test_follow_streams_until_the_container_stops(start_server: StartServe
     log = await asyncio.wait_for(follow, 10)
     assert log.text.splitlines() == [
         "kubegate: container c started (image docker.io/library/busybox:latest)",
-        "kubegate: container c exited with code 0",
+        "kubegate: container c exited with code 143",  # killed by the SIGTERM of the deletion
     ]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kubegate.controllers.scheduler import affinity, filters, fiterror, scoring
+from kubegate.controllers.scheduler import affinity, filters, fiterror, preemption, scoring
 from kubegate.controllers.scheduler.resources import NodeInfo, NodeUsage, PodUsage, pod_requests
 
 ALLOCATABLE = {"cpu": "2", "memory": "4Gi", "pods": "110"}
@@ -166,30 +166,44 @@ def _status(reason: str, plugin: str) -> filters.NodeStatus:
     return filters.NodeStatus((reason,), next(f for f in filters.FILTERS if f.name == plugin))
 
 
+NO_VICTIMS = (preemption.NO_VICTIMS,)
+
+#: (id, node statuses, the dry run's verdicts on the nodes it tried, message)
 FIT_ERRORS = [
-    ("cordoned", {"n1": _status("node(s) were unschedulable", "NodeUnschedulable")},
+    ("cordoned", {"n1": _status("node(s) were unschedulable", "NodeUnschedulable")}, {},
      ("0/1 nodes are available: 1 node(s) were unschedulable. preemption: 0/1 nodes are available: "
      "1 Preemption is not helpful for scheduling.")),
-    ("cpu", {"n1": _status("Insufficient cpu", "NodeResourcesFit")},
+    ("cpu", {"n1": _status("Insufficient cpu", "NodeResourcesFit")}, {"n1": NO_VICTIMS},
      ("0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: "
      "1 No preemption victims found for incoming pod.")),
     ("mixed, sorted as strings", {
         "a": _status("node(s) were unschedulable", "NodeUnschedulable"),
         "b": _status("Insufficient cpu", "NodeResourcesFit"),
         "c": _status("node(s) were unschedulable", "NodeUnschedulable"),
-    }, ("0/3 nodes are available: 1 Insufficient cpu, 2 node(s) were unschedulable. preemption: 0/3 nodes are "
-       "available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.")),
-    ("no nodes", {}, "no nodes available to schedule pods"),
+    }, {"b": NO_VICTIMS}, ("0/3 nodes are available: 1 Insufficient cpu, 2 node(s) were unschedulable. preemption: "
+       "0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for "
+       "scheduling.")),
+    ("evicting all would not do", {"n1": _status("Insufficient cpu", "NodeResourcesFit")}, {"n1": ("Insufficient cpu",)},
+     "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Insufficient cpu."),
 ]
 
 
-@pytest.mark.parametrize(("statuses", "expected"), [c[1:] for c in FIT_ERRORS], ids=[c[0] for c in FIT_ERRORS])
-def test_fit_error(statuses: dict[str, filters.NodeStatus], expected: str) -> None:
-    assert fiterror.fit_error(pod(), statuses) == expected
+@pytest.mark.parametrize(("statuses", "tried", "expected"), [c[1:] for c in FIT_ERRORS], ids=[c[0] for c in FIT_ERRORS])
+def test_fit_error(statuses: dict[str, filters.NodeStatus], tried: dict[str, filters.Verdict], expected: str) -> None:
+    assert fiterror.fit_error(statuses, preemption=fiterror.preemption_failed(len(statuses), tried)) == expected
+
+
+def test_fit_error_without_nodes_or_with_victims() -> None:
+    assert fiterror.fit_error({}) == "no nodes available to schedule pods"
+    # a preemption that found victims adds nothing
+    assert fiterror.fit_error({"n1": _status("Insufficient cpu", "NodeResourcesFit")}) == (
+        "0/1 nodes are available: 1 Insufficient cpu.")
 
 
 def test_fit_error_never_preempting() -> None:
-    message = fiterror.fit_error(pod(preemptionPolicy="Never"), {"n1": _status("Insufficient cpu", "NodeResourcesFit")})
+    assert preemption.ineligible(pod(preemptionPolicy="Never"), []) == preemption.NOT_ELIGIBLE_NEVER
+    message = fiterror.fit_error({"n1": _status("Insufficient cpu", "NodeResourcesFit")},
+                                 preemption=preemption.NOT_ELIGIBLE_NEVER)
     assert message == ("0/1 nodes are available: 1 Insufficient cpu. "
                        "preemption: not eligible due to preemptionPolicy=Never.")
 

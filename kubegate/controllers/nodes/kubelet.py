@@ -229,7 +229,7 @@ class Kubelet(Controller):
         for container in running:
             await self._recorder.event(pod, NORMAL, "Killing", f"Stopping container {container['name']}",
                                        field_path=f"spec.containers{{{container['name']}}}")
-        if running:
+        if running or (pod.get("status") or {}).get("phase") not in stages.TERMINAL:
             now = meta.format_time(meta.now())
             await self._write(key, uid, lambda live: stages.stopped(live, now=now))
         self.addresses.release(key)

@@ -17,6 +17,8 @@ from kubegate.controllers.nodes.pod_status import containers
 #: annotation that makes a pod's containers exit with this code (restartPolicy Never/OnFailure)
 EXIT_CODE_ANNOTATION = "kubegate.io/exit-code"
 TERMINAL = ("Succeeded", "Failed")
+#: what a container killed by SIGTERM exits with (128 + 15)
+SIGTERM_EXIT = 143
 #: kubelet's container restart back-off: 10 s doubling up to 5 minutes
 BACKOFF_BASE, BACKOFF_MAX = 10.0, 300.0
 
@@ -147,7 +149,9 @@ def finished(pod: dict[str, Any], *, now: str, code: int, restart: bool) -> dict
 
 
 def stopped(pod: dict[str, Any], *, now: str) -> dict[str, Any]:
-    """On deletion: running containers are terminated (exit 0 after SIGTERM), the sandbox is gone."""
+    """On deletion: running containers die of the SIGTERM (exit 143), the sandbox is gone, and the
+    pod gets a terminal phase before it is removed, as kubelets since 1.27 do: Succeeded only if
+    every container had exited 0, else Failed (what a Job's pod failure policy waits for)."""
     uid = str(pod["metadata"].get("uid", ""))
     mains = []
     for container in containers(pod):
@@ -157,8 +161,11 @@ def stopped(pod: dict[str, Any], *, now: str) -> dict[str, Any]:
             mains.append(old or pod_status.waiting(container, "ContainerCreating"))
             continue
         mains.append(pod_status.terminated(
-            container, pod_uid=uid, started_at=running.get("startedAt") or now, finished_at=now, exit_code=0,
+            container, pod_uid=uid, started_at=running.get("startedAt") or now, finished_at=now, exit_code=SIGTERM_EXIT,
             restarts=int(old.get("restartCount") or 0)))
     inits = list(statuses_by_name(pod, "initContainerStatuses").values())
     phase = str((pod.get("status") or {}).get("phase") or "Pending")
+    if phase not in TERMINAL:
+        codes = [((s.get("state") or {}).get("terminated") or {}).get("exitCode") for s in mains]
+        phase = "Succeeded" if codes and all(code == 0 for code in codes) else "Failed"
     return _with(pod, phase=phase, sandbox=False, now=now, inits=inits, mains=mains)

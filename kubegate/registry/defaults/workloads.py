@@ -107,8 +107,13 @@ def replication_controller_defaults(obj: dict[str, Any]) -> None:
 
 
 def job_defaults(obj: dict[str, Any]) -> None:
-    """SetDefaults_Job but the labels (see `job_labels_from_template`)."""
+    """SetDefaults_Job but the labels (see `job_labels_from_template`); a pod failure policy's
+    condition patterns match status True unless they say otherwise."""
     _job(obj)
+    for rule in dicts(lookup(obj, "spec.podFailurePolicy.rules")):
+        for pattern in dicts(rule.get("onPodConditions")):
+            if not pattern.get("status"):
+                pattern["status"] = "True"
 
 
 def job_labels_from_template(obj: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubegate.api.gotypes import GoValue
-from kubegate.registry.validation import selectors
+from kubegate.registry.validation import job_policies, selectors
 from kubegate.registry.validation.field import (
     IMMUTABLE,
     IS_NEGATIVE,
@@ -185,13 +185,18 @@ def validate_pod_template_object(obj: Any) -> Errors:
 
 
 def _job_spec(spec: Any, path: str) -> Errors:
-    """validateJobSpec: counts, then the template and its restart policy."""
+    """validateJobSpec: counts, failure and success policies, then the template and its restart policy."""
     problems: Errors = []
-    for name in ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit"):
+    for name in ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished"):
         problems += nonnegative(spec.get(name), child(path, name))
+    problems += job_policies.policies(spec, path)
     template = spec.get("template")
     problems += _restart_policy(template, JOB_RESTART_POLICIES, child(path, "template"))
     problems += validate_pod_template(template, child(path, "template"))
+    policy = mapping(mapping(template).get("spec")).get("restartPolicy")
+    if spec.get("podFailurePolicy") is not None and policy == "OnFailure":
+        problems.append(invalid(child(path, "template", "spec", "restartPolicy"), policy,
+                                'only "Never" is supported when podFailurePolicy is specified'))
     return problems
 
 
@@ -223,6 +228,12 @@ def validate_job_update(obj: Any, old: Any) -> Errors:
         problems.append(invalid("spec.template", GoValue("core.PodTemplateSpec{...}"), IMMUTABLE))
     if spec.get("completionMode", "NonIndexed") != old_spec.get("completionMode", "NonIndexed"):
         problems.append(invalid("spec.completionMode", text(spec.get("completionMode")), IMMUTABLE))
+    for name, go_type in (("podFailurePolicy", "batch.PodFailurePolicy"), ("backoffLimitPerIndex", ""),
+                          ("successPolicy", "batch.SuccessPolicy")):
+        value = spec.get(name)
+        if value != old_spec.get(name):
+            shown = GoValue("null") if value is None else value if not go_type else GoValue(go_type + "{...}")
+            problems.append(invalid(f"spec.{name}", shown, IMMUTABLE))
     return problems
 
 
