@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from kubegate.endpoints.virtual import spdy
+from kubegate.endpoints.virtual import spdy, spdytunnel
 from kubegate.endpoints.virtual.portforward import DISABLED, ONLY_WEBSOCKET, TUNNEL
 from tests.integration.conftest import StartServer
 from tests.support.echo import closed_port, serving
@@ -98,7 +98,8 @@ async def test_the_tunnel_forwards_each_connection_on_its_own_stream_pair(
 
 
 async def test_the_tunnel_resets_bad_streams_and_ends_on_bad_frames(
-        start_server: StartServer, admin: Identity) -> None:
+        start_server: StartServer, admin: Identity, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spdytunnel, "STREAM_CREATION_TIMEOUT", 0.2)  # the kubelet waits 30 s
     api = await start_server(**FAST, enable_pod_port_forward=True)
     await _pod(api, admin, "web")
     async with _session(api, admin) as session, \
@@ -110,8 +111,16 @@ async def test_the_tunnel_resets_bad_streams_and_ends_on_bad_frames(
             assert await tunnel.receive() == spdy.RstStream(stream_id, spdy.CANCEL)
         await tunnel.send(spdy.SynStream(3, {"port": "80", "streamtype": "data"}))  # ids must grow
         assert await tunnel.receive() == spdy.RstStream(3, spdy.PROTOCOL_ERROR_STATUS)
+        # a second error stream for one request is reported on the first; a lone one times out
+        await tunnel.open(9, "error", 80, "a")
+        await tunnel.open(11, "error", 80, "a")
+        assert [await tunnel.receive() for _ in range(3)] == [
+            spdy.Data(9, b"error processing stream for request a: error stream already assigned"),
+            spdy.Data(9, b"(request=a) timed out waiting for streams"),
+            spdy.Data(9, b"", fin=True),
+        ]
         await ws.send_bytes(b"\x80\x02\x00\x06\x00\x00\x00\x04\x00\x00\x00\x01")  # SPDY/2
-        assert await tunnel.receive() == spdy.GoAway(7, spdy.GOAWAY_PROTOCOL_ERROR)
+        assert await tunnel.receive() == spdy.GoAway(11, spdy.GOAWAY_PROTOCOL_ERROR)
         assert (await ws.receive(timeout=10)).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
 
 
@@ -167,6 +176,12 @@ async def test_checks_before_the_upgrade_answer_real_statuses(start_server: Star
         ("GET", "web/portforward?ports=80", {**WEBSOCKET, "Sec-WebSocket-Protocol": "portforward.k8s.io"}, 400,
          ONLY_WEBSOCKET),
         ("POST", "web/portforward", spdy_post, 400, ONLY_WEBSOCKET),
+        ("GET", "web/portforward", {**tunnel, "Connection": "keep-alive"}, 400, ONLY_WEBSOCKET),
+        ("GET", "web/portforward", {**tunnel, "Sec-WebSocket-Version": "8"}, 400,
+         "websocket: unsupported version: 13 not found in 'Sec-Websocket-Version' header"),
+        ("GET", "web/portforward", {**tunnel, "Sec-WebSocket-Key": "short"}, 400,
+         ("websocket: not a websocket handshake: 'Sec-WebSocket-Key' header must be Base64 encoded value of "
+          "16-byte in length")),
     ]
     for method, path, headers, code, message in cases:
         response = await api.request(method, f"{PODS}/{path}", identity=admin, headers=headers)

@@ -17,6 +17,8 @@ the same answer) instead of forwarding into nothing.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Any
 
@@ -50,7 +52,7 @@ async def connect(request: web.Request, target: Target) -> web.StreamResponse:
     if not request.headers.get("Upgrade"):
         raise errors.bad_request("Upgrade request required")
     offered = _offered_protocols(request)
-    websocket = request.method == "GET" and request.headers["Upgrade"].lower() == "websocket"
+    websocket = is_websocket(request)
     tunnel = websocket and TUNNEL in offered
     if websocket and not tunnel:
         _kubelet_ports(ports)
@@ -58,6 +60,8 @@ async def connect(request: web.Request, target: Target) -> web.StreamResponse:
     if not server.config.enable_pod_port_forward:
         raise errors.StatusError(403, "Forbidden", DISABLED)
     sandbox = podports.sandbox_id(pod)
+    if websocket:
+        _check_handshake(request)
     if tunnel:
         ws = web.WebSocketResponse(protocols=(TUNNEL,), max_msg_size=MAX_MESSAGE)
         await ws.prepare(request)
@@ -92,6 +96,25 @@ def _kubelet_ports(ports: list[int]) -> None:
     for port in ports:
         if port < 1:
             raise errors.bad_request(f'port "{port}" must be > 0')
+
+
+def is_websocket(request: web.Request) -> bool:
+    """A GET asking to upgrade to WebSocket (`Upgrade: websocket`, `upgrade` among Connection's tokens)."""
+    tokens = {token.strip().lower() for token in request.headers.get("Connection", "").split(",")}
+    return request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket" and "upgrade" in tokens
+
+
+def _check_handshake(request: web.Request) -> None:
+    """gorilla/websocket's checks (the real tunnel's), so that a bad handshake gets a Status."""
+    if request.headers.get("Sec-WebSocket-Version") != "13":
+        raise errors.bad_request("websocket: unsupported version: 13 not found in 'Sec-Websocket-Version' header")
+    try:
+        key = base64.b64decode(request.headers.get("Sec-WebSocket-Key", ""), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 16:
+        raise errors.bad_request("websocket: not a websocket handshake: 'Sec-WebSocket-Key' header must be "
+                                 "Base64 encoded value of 16-byte in length")
 
 
 def _offered_protocols(request: web.Request) -> list[str]:

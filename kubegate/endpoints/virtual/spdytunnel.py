@@ -97,7 +97,7 @@ class Session:
 
     async def _stop(self) -> None:
         for stream in self._streams.values():
-            stream.inbox.end()
+            stream.inbox.discard()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -168,6 +168,7 @@ class Session:
             pair = self._pairs[request_id] = _Pair(request_id)
             pair.timer = self._spawn(self._expire(pair))
         if stream.kind in pair.streams:
+            stream.inbox.discard()  # nobody will forward it; its data must not hold the reader
             await self._error(pair, f"error processing stream for request {request_id}: "
                                     f"{stream.kind} stream already assigned")
             return
@@ -184,6 +185,7 @@ class Session:
             del self._pairs[pair.request_id]
             await self._error(pair, f"(request={pair.request_id}) timed out waiting for streams")
             for stream in pair.streams.values():
+                stream.inbox.discard()
                 await self._close(stream)
                 self._streams.pop(stream.stream_id, None)
 
