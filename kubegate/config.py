@@ -72,6 +72,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("service-node-port-range", "str", "30000-32767", "NodePorts of Services"),
     Option("system-workloads", "bool", True, "create kube-system's CoreDNS, kube-proxy and their objects at start (false: an empty cluster)"),
     Option("enable-pod-exec", "bool", False, "let pods/exec run the command on this host (a subprocess, not in any container)"),
+    Option("enable-pod-port-forward", "bool", False, "let pods/portforward connect to 127.0.0.1:PORT on this host (no container)"),
     # authentication
     Option("client-ca-file", "path", None, "CA bundle that verifies client certificates (default: PKI_DIR/ca.crt)"),
     Option("anonymous-auth", "bool", True, "treat requests without credentials as system:anonymous"),
@@ -155,6 +156,7 @@ class ServerConfig:
     service_node_port_range: str = "30000-32767"
     system_workloads: bool = True
     enable_pod_exec: bool = False
+    enable_pod_port_forward: bool = False
     client_ca_file: Path | None = None
     anonymous_auth: bool = True
     token_auth_file: Path | None = None

@@ -15,7 +15,7 @@ from kubegate.endpoints.handlers.tabling import table_response
 from kubegate.endpoints.negotiation import Output
 from kubegate.endpoints.responses import stored_response, value_response
 from kubegate.endpoints.state import VirtualHandler
-from kubegate.endpoints.virtual import podexec
+from kubegate.endpoints.virtual import podexec, portforward
 from kubegate.endpoints.virtual.podlogs import get_log
 
 #: GET handlers of subresources that are not objects, by (group, plural, subresource)
@@ -23,6 +23,7 @@ STREAMED: dict[tuple[str, str, str], VirtualHandler] = {
     ("", "pods", "log"): get_log,
     ("", "pods", "exec"): podexec.connect,  # WebSocket upgrades
     ("", "pods", "attach"): podexec.connect,
+    ("", "pods", "portforward"): portforward.connect,
 }
 
 

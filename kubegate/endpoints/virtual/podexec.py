@@ -84,8 +84,8 @@ def _exit_status(code: int) -> dict[str, Any]:
             "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
 
 
-async def _authorize_create(request: web.Request) -> None:
-    """A WebSocket GET passed the filter chain as `get`; exec and attach also need `create`.
+async def authorize_create(request: web.Request) -> None:
+    """A WebSocket GET passed the filter chain as `get`; exec, attach and portforward also need `create`.
 
     1.32 asked only for `get` here; 1.35 (AuthorizePodWebsocketUpgradeCreatePermission, on by
     default) adds this second check, so `kubectl auth can-i create pods/exec` is what gates it.
@@ -128,7 +128,7 @@ async def connect(request: web.Request, target: Target) -> web.StreamResponse:
     server = server_of(request)
     query = request.rel_url.query
     if request.method == "GET":
-        await _authorize_create(request)
+        await authorize_create(request)
     streams = _streams(query)
     command = query.getall("command", [])
     if target.subresource == "exec" and not command:
