@@ -122,17 +122,17 @@ def test_omit_managed_fields_rule_overrides_the_policy() -> None:
         ("rules:\n- level: Metadata\n  users: bob\n",
          "failed decoding: json: cannot unmarshal string into Go struct field PolicyRule.rules.users of type []string"),
         ("rules:\n- level: Metadata\n  nonResourceURLs: ['healthz', '/a*b']\n",
-         '[rules[0].nonResourceURLs[0]: Invalid value: "healthz": non-resource URL rules must begin with a \'/\' '
-         "character, rules[0].nonResourceURLs[1]: Invalid value: \"/a*b\": non-resource URL wildcards '*' must be "
-         "the final character of the rule]"),
+         ('[rules[0].nonResourceURLs[0]: Invalid value: "healthz": non-resource URL rules must begin with a \'/\' '
+          "character, rules[0].nonResourceURLs[1]: Invalid value: \"/a*b\": non-resource URL wildcards '*' must be "
+          "the final character of the rule]")),
         ("rules:\n- level: Metadata\n  nonResourceURLs: ['/x']\n  namespaces: [a]\n",
-         'rules[0].nonResourceURLs: Invalid value: []string{"/x"}: rules cannot apply to both regular resources and '
-         "non-resource URLs"),
+         ('rules[0].nonResourceURLs: Invalid value: []string{"/x"}: rules cannot apply to both regular resources '
+          "and non-resource URLs")),
         ("rules:\n- level: Metadata\n  resources: [{group: Apps.Example, resourceNames: [x]}]\n",
          "rules[0].resources.group: Invalid value: \"Apps.Example\""),
         ("omitStages: [Finished]\nrules:\n- level: Metadata\n",
-         'omitStages[0]: Invalid value: "Finished": allowed stages are RequestReceived,ResponseStarted,'
-         "ResponseComplete,Panic"),
+         ('omitStages[0]: Invalid value: "Finished": allowed stages are RequestReceived,ResponseStarted,'
+          "ResponseComplete,Panic")),
     ],
 )
 def test_bad_policies_say_what_is_wrong(text: str, message: str) -> None:

@@ -4,8 +4,8 @@
 that were authorized and name a served resource (or `/healthz`, `/livez`, `/readyz`) are counted
 in `apiserver_request_total` and `apiserver_request_duration_seconds` (time since the request
 arrived), with `apiserver_response_sizes` for GET and LIST answers. Long-running requests
-(watches, logs, exec) are in `apiserver_longrunning_requests` while open, the others in
-`apiserver_current_inflight_requests`.
+(watches, logs, exec) are in `apiserver_longrunning_requests` while open; every other request,
+served resource or not, in `apiserver_current_inflight_requests` (as max-inflight counts them).
 
 `observe_authentication` and `observe_authorization` are called by those two filters.
 """
@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from aiohttp import web
+from prometheus_client import Gauge
 
 from kubegate.api import errors
 from kubegate.api.requestinfo import RequestInfo
@@ -44,24 +46,16 @@ def _served(request: web.Request, info: RequestInfo) -> bool:
 async def metrics_filter(request: web.Request, handler: Handler) -> web.StreamResponse:
     info: RequestInfo = request[REQUEST_INFO]
     metrics = server_of(request).metrics
-    if not _served(request, info):
-        return await handler(request)
-    scope = labels.scope(info)
-    verb = labels.verb(
-        request.method, info, request.rel_url.query, content_type=request.headers.get("Content-Type", "")
-    )
-    group, version, resource, subresource = info.api_group, info.api_version, info.resource, info.subresource
-    component = labels.APISERVER_COMPONENT
-    if not info.is_resource_request:  # the healthz handlers: path as subresource, no component
-        subresource, component = info.path, ""
-    route = {"verb": verb, "group": group, "version": version, "resource": resource,
-             "subresource": subresource, "scope": scope, "component": component}
     long_running = is_long_running(info)
-    with ExitStack() as open_gauges:
-        gauge = (metrics.long_running.labels(**route) if long_running
-                 else metrics.inflight.labels(request_kind=labels.request_kind(info)))
-        gauge.inc()
-        open_gauges.callback(gauge.dec)
+    if not _served(request, info):
+        if long_running:
+            return await handler(request)
+        with _open(metrics.inflight.labels(request_kind=labels.request_kind(info))):
+            return await handler(request)
+    route = _route(request, info)
+    gauge = (metrics.long_running.labels(**route) if long_running
+             else metrics.inflight.labels(request_kind=labels.request_kind(info)))
+    with _open(gauge):
         try:
             response = await handler(request)
         except errors.StatusError as error:
@@ -77,6 +71,28 @@ async def metrics_filter(request: web.Request, handler: Handler) -> web.StreamRe
     size = len(response.body) if isinstance(response, web.Response) and isinstance(response.body, bytes) else None
     _record(metrics, request, route, response.status, size)
     return response
+
+
+@contextmanager
+def _open(gauge: Gauge) -> Iterator[None]:
+    gauge.inc()
+    try:
+        yield
+    finally:
+        gauge.dec()
+
+
+def _route(request: web.Request, info: RequestInfo) -> dict[str, str]:
+    """The labels a request is counted under (all but dry_run and code)."""
+    content_type = request.headers.get("Content-Type", "")
+    route = {
+        "verb": labels.verb(request.method, info, request.rel_url.query, content_type=content_type),
+        "group": info.api_group, "version": info.api_version, "resource": info.resource,
+        "subresource": info.subresource, "scope": labels.scope(info), "component": labels.APISERVER_COMPONENT,
+    }
+    if not info.is_resource_request:  # the healthz handlers: the path as subresource, no component
+        route.update(subresource=info.path, component="")
+    return route
 
 
 def _record(metrics: ServerMetrics, request: web.Request, route: dict[str, str], code: int, size: int | None) -> None:
