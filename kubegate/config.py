@@ -116,6 +116,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("audit-log-maxsize", "int", 100, "size in MiB at which the audit log is rotated (0 = never)"),
     Option("audit-log-format", "str", "json", "json (one Event per line) or legacy (one line of text)"),
     Option("audit-webhook-config-file", "path", None, "kubeconfig-shaped file of a webhook that receives audit EventLists"),
+    Option("audit-webhook-batch-max-wait", "duration", 30.0, "longest an audit event waits before its batch is sent"),
+    Option("audit-webhook-initial-backoff", "duration", 10.0, "wait before the first retry of a failed audit webhook call"),
     # controllers
     Option("legacy-service-account-token-secrets", "bool", False, "create a token Secret for every ServiceAccount, as before 1.24"),
     Option("cluster-signing-duration", "duration", 365 * 86400.0, "lifetime of certificates the CSR signers issue"),
@@ -203,6 +205,8 @@ class ServerConfig:
     audit_log_maxsize: int = 100
     audit_log_format: str = "json"
     audit_webhook_config_file: Path | None = None
+    audit_webhook_batch_max_wait: float = 30.0
+    audit_webhook_initial_backoff: float = 10.0
     legacy_service_account_token_secrets: bool = False
     cluster_signing_duration: float = 365 * 86400.0
     config_file: Path | None = field(default=None)

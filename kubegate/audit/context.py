@@ -34,7 +34,7 @@ class AuditObserver(Protocol):
 
     def event(self) -> None: ...
 
-    def error(self, plugin: str) -> None: ...
+    def error(self, plugin: str, count: int = 1) -> None: ...
 
 
 class _Unobserved:
@@ -44,7 +44,7 @@ class _Unobserved:
     def event(self) -> None:
         pass
 
-    def error(self, plugin: str) -> None:
+    def error(self, plugin: str, count: int = 1) -> None:
         pass
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from kubegate.audit.backends import Backend
 from kubegate.audit.backends.log import FORMATS, LogBackend, StdoutWriter, Writer
 from kubegate.audit.backends.rotation import RotatingFile
+from kubegate.audit.backends.webhook import WebhookBackend
 from kubegate.audit.context import AuditObserver, Auditor
 from kubegate.audit.policy import load_policy
 from kubegate.config import ConfigError, ServerConfig
@@ -55,15 +56,20 @@ def build_auditor(config: ServerConfig, *, observer: AuditObserver | None = None
     if not wanted:
         return None
     backends: list[Backend] = []
-    if config.audit_log_path:
-        backends.append(LogBackend(_log_writer(config), format=config.audit_log_format))
-    if config.audit_webhook_config_file is not None:
-        from kubegate.audit.backends.webhook import WebhookBackend
-
-        backends.append(WebhookBackend.from_file(config.audit_webhook_config_file))
     auditor = Auditor(policy, backends)
     if observer is not None:
         auditor.observer = observer
+    if config.audit_webhook_config_file is not None:
+        webhook = WebhookBackend.from_file(
+            config.audit_webhook_config_file,
+            max_wait=config.audit_webhook_batch_max_wait,
+            initial_backoff=config.audit_webhook_initial_backoff,
+        )
+        # batches fail after the request that made them: counted by whatever observer is set then
+        webhook.report_error = lambda plugin, count: auditor.observer.error(plugin, count)
+        backends.append(webhook)
+    if config.audit_log_path:
+        backends.append(LogBackend(_log_writer(config), format=config.audit_log_format))
     return auditor
 
 

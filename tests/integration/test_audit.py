@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from aiohttp import web
 
 from kubegate import pki
 from kubegate.audit.policy import PolicyError
@@ -290,3 +292,70 @@ async def test_a_bad_policy_file_stops_the_start(
         await start_server(nodes=0, system_workloads=False, audit_policy_file=policy_file, audit_log_path="-")
     assert message in str(raised.value)
     assert str(raised.value).endswith(f"from file {policy_file}")
+
+
+class EventSink:
+    """An audit webhook on loopback (plain HTTP) that keeps every EventList it is sent."""
+
+    def __init__(self) -> None:
+        self.lists: list[dict[str, Any]] = []
+        self.authorizations: set[str] = set()
+        self.arrived = asyncio.Event()
+        self.runner: web.AppRunner | None = None
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return [event for sent in self.lists for event in sent["items"]]
+
+    async def receive(self, request: web.Request) -> web.Response:
+        self.lists.append(await request.json())
+        self.authorizations.add(request.headers.get("Authorization", ""))
+        self.arrived.set()
+        return web.Response(status=200)  # an empty answer is fine, as for the real client
+
+    async def start(self, directory: Path) -> Path:
+        app = web.Application()
+        app.router.add_post("/audit", self.receive)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        config = directory / "audit-webhook.kubeconfig"
+        config.write_text(
+            "apiVersion: v1\nkind: Config\n"
+            f"clusters: [{{name: sink, cluster: {{server: 'http://127.0.0.1:{port}/audit'}}}}]\n"
+            "users: [{name: apiserver, user: {token: sink-token}}]\n"
+            "contexts: [{name: sink, context: {cluster: sink, user: apiserver}}]\ncurrent-context: sink\n"
+        )
+        return config
+
+    async def wait_for(self, audit_id: str, stages: int) -> list[dict[str, Any]]:
+        async with asyncio.timeout(10):
+            while len([e for e in self.events if e["auditID"] == audit_id]) < stages:
+                self.arrived.clear()
+                await self.arrived.wait()
+        return [e for e in self.events if e["auditID"] == audit_id]
+
+
+async def test_events_reach_an_audit_webhook_in_batches(
+    start_server: StartServer, tmp_path: Path, mallory: Identity
+) -> None:
+    sink = EventSink()
+    config = await sink.start(tmp_path)
+    try:
+        policy = tmp_path / "policy.yaml"
+        policy.write_text(HEAD + "rules:\n- level: Metadata\n")
+        server = await start_server(
+            nodes=0, system_workloads=False, audit_policy_file=policy, audit_webhook_config_file=config,
+            audit_webhook_batch_max_wait=0.05,
+        )
+        answer = await server.request("GET", PODS, identity=mallory)
+        events = await sink.wait_for(answer.headers["Audit-Id"], 2)
+        assert [e["stage"] for e in events] == ["RequestReceived", "ResponseComplete"]
+        assert events[1]["annotations"]["authorization.k8s.io/decision"] == "forbid"
+        assert {(sent["kind"], sent["apiVersion"]) for sent in sink.lists} == {("EventList", "audit.k8s.io/v1")}
+        assert sink.authorizations == {"Bearer sink-token"}  # the kubeconfig's user
+    finally:
+        assert sink.runner is not None
+        await sink.runner.cleanup()

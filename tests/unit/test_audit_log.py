@@ -12,9 +12,11 @@ import orjson
 from kubegate.api.user import UserInfo
 from kubegate.audit.backends.log import LogBackend
 from kubegate.audit.backends.rotation import MEGABYTE, RotatingFile
+from kubegate.audit.backends.webhook import WebhookBackend
 from kubegate.audit.credentials import issued_credential_id, without_credential
 from kubegate.audit.event import Event
 from kubegate.audit.policy import Level
+from kubegate.webhook.kubeconfig import WebhookClientConfig
 
 RECEIVED = datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)
 
@@ -107,3 +109,22 @@ def test_token_fields_are_dropped_and_the_jti_kept() -> None:
     assert answer["status"]["token"].startswith("h.")  # the answer itself is untouched
     assert issued_credential_id(answer) == "JTI=4b1c-uuid"
     assert issued_credential_id({"status": {"token": "opaque"}}) == ""
+
+
+async def test_a_webhook_that_keeps_failing_loses_the_batch_and_says_so() -> None:
+    lost: list[tuple[str, int]] = []
+    sent: list[bytes] = []
+
+    def refuse(config: WebhookClientConfig, body: bytes) -> None:
+        sent.append(body)
+        raise ConnectionRefusedError("connection refused")
+
+    backend = WebhookBackend(WebhookClientConfig("http://127.0.0.1:9/", None), max_wait=60, initial_backoff=0,
+                             send=refuse)
+    backend.report_error = lambda plugin, count: lost.append((plugin, count))
+    assert backend.process(event()) and backend.process(event(stage="RequestReceived"))
+    await backend.close()  # flushes at once rather than after max_wait
+    assert len(sent) == 5  # tried five times
+    assert orjson.loads(sent[0])["kind"] == "EventList"
+    assert len(orjson.loads(sent[0])["items"]) == 2
+    assert lost == [("webhook", 2)]

@@ -116,8 +116,8 @@ class ServerMetrics:
     def event(self) -> None:
         self.audit_events.inc()
 
-    def error(self, plugin: str) -> None:
-        self.audit_errors.labels(plugin=plugin).inc()
+    def error(self, plugin: str, count: int = 1) -> None:
+        self.audit_errors.labels(plugin=plugin).inc(count)
 
 
 def compress_username(name: str) -> str:
