@@ -359,3 +359,23 @@ async def test_events_reach_an_audit_webhook_in_batches(
     finally:
         assert sink.runner is not None
         await sink.runner.cleanup()
+
+
+async def test_a_crash_is_audited_at_the_panic_stage(
+    start_server: StartServer, tmp_path: Path, admin: Identity, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = await audited(start_server, tmp_path, "rules:\n- level: Metadata\n")
+
+    async def boom(request: web.Request, parts: list[str]) -> web.StreamResponse:
+        raise RuntimeError("the disk is on fire")
+
+    api.server.state.nonresource_routes["boom"] = boom
+    answer = await api.server.request("GET", "/boom", identity=admin)
+    assert answer.status == 500
+    _, panic = api.of(answer)  # RequestReceived, then Panic (no ResponseComplete)
+    assert panic["stage"] == "Panic"
+    assert panic["responseStatus"] == {
+        "metadata": {}, "status": "Failure", "message": "APIServer panic'd: the disk is on fire",
+        "reason": "InternalError", "code": 500,
+    }
+    assert "the disk is on fire" in caplog.text  # the errors filter logged it, as before

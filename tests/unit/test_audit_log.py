@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import logging
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 
 from kubegate.api.user import UserInfo
 from kubegate.audit.backends.log import LogBackend
@@ -15,7 +17,9 @@ from kubegate.audit.backends.rotation import MEGABYTE, RotatingFile
 from kubegate.audit.backends.webhook import WebhookBackend
 from kubegate.audit.credentials import issued_credential_id, without_credential
 from kubegate.audit.event import Event
+from kubegate.audit.factory import AuditConfigError, build_auditor
 from kubegate.audit.policy import Level
+from kubegate.config import ServerConfig
 from kubegate.webhook.kubeconfig import WebhookClientConfig
 
 RECEIVED = datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)
@@ -128,3 +132,21 @@ async def test_a_webhook_that_keeps_failing_loses_the_batch_and_says_so() -> Non
     assert orjson.loads(sent[0])["kind"] == "EventList"
     assert len(orjson.loads(sent[0])["items"]) == 2
     assert lost == [("webhook", 2)]
+
+
+def test_flags_are_checked_and_a_backend_without_policy_records_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = ServerConfig(audit_log_path=str(tmp_path / "a.log"), audit_log_format="xml", audit_log_maxage=-1)
+    with pytest.raises(AuditConfigError) as raised:
+        build_auditor(bad)
+    assert str(raised.value) == (
+        'invalid audit log format xml, allowed formats are "legacy,json"; --audit-log-maxage -1 can\'t be a '
+        "negative number"
+    )
+    with caplog.at_level(logging.WARNING, logger="kubegate.audit"):
+        assert build_auditor(ServerConfig(audit_log_path=str(tmp_path / "a.log"))) is None
+    assert "no --audit-policy-file was given: no audit events will be recorded" in caplog.text
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n")
+    assert build_auditor(ServerConfig(audit_policy_file=policy)) is None  # nowhere to write
