@@ -83,7 +83,7 @@ def test_curl_anonymous_metrics_is_forbidden_and_audited(audited: tuple[ServerPr
     server, log = audited
     answer = curl(server, "/metrics")
     head, _, body = answer.stdout.partition("\n\n")  # text mode has turned CRLF into LF
-    assert head.startswith("HTTP/1.1 403") or head.startswith("HTTP/2 403")
+    assert head.startswith(("HTTP/1.1 403", "HTTP/2 403"))
     audit_id = re.search(r"^audit-id: (\S+)", head, re.IGNORECASE | re.MULTILINE)
     assert audit_id is not None
     assert json.loads(body)["message"] == 'forbidden: User "system:anonymous" cannot get path "/metrics"'
@@ -118,7 +118,7 @@ def test_a_bad_policy_file_is_one_line_at_start(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr.strip().splitlines() == [
+    assert result.stderr.strip().splitlines() == [(
         'kubegate: error: loading audit policy file: rules[0].level: Unsupported value: "Everything": supported '
         f'values: "None", "Metadata", "Request", "RequestResponse": from file {policy}'
-    ]
+    )]
