@@ -111,6 +111,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("authorization-webhook-cache-unauthorized-ttl", "duration", 30.0, "how long webhook denials are cached"),
     Option("authorization-webhook-version", "str", "v1beta1", "SubjectAccessReview version the webhook speaks (v1 or v1beta1)"),
     Option("authorization-config", "path", None, "AuthorizationConfiguration file (replaces --authorization-mode)"),
+    # auditing
+    Option("audit-policy-file", "path", None, "audit.k8s.io/v1 Policy: which requests are audited, at which level"),
+    Option("audit-log-path", "str", "", "write audit events to this file as JSON lines ('-' for standard output)"),
+    Option("audit-log-maxage", "int", 366, "days to keep rotated audit log files (0 = no limit)"),
+    Option("audit-log-maxbackup", "int", 100, "rotated audit log files to keep (0 = no limit)"),
+    Option("audit-log-maxsize", "int", 100, "size in MiB at which the audit log is rotated (0 = never)"),
+    Option("audit-log-format", "str", "json", "json (one Event per line) or legacy (one line of text)"),
+    Option("audit-webhook-config-file", "path", None, "kubeconfig-shaped file of a webhook that receives audit EventLists"),
+    Option("audit-webhook-batch-max-wait", "duration", 30.0, "longest an audit event waits before its batch is sent"),
+    Option("audit-webhook-initial-backoff", "duration", 10.0, "wait before the first retry of a failed audit webhook call"),
     # controllers
     Option("legacy-service-account-token-secrets", "bool", False, "create a token Secret for every ServiceAccount, as before 1.24"),
     Option("cluster-signing-duration", "duration", 365 * 86400.0, "lifetime of certificates the CSR signers issue"),
@@ -193,6 +203,15 @@ class ServerConfig:
     authorization_webhook_cache_unauthorized_ttl: float = 30.0
     authorization_webhook_version: str = "v1beta1"
     authorization_config: Path | None = None
+    audit_policy_file: Path | None = None
+    audit_log_path: str = ""
+    audit_log_maxage: int = 366
+    audit_log_maxbackup: int = 100
+    audit_log_maxsize: int = 100
+    audit_log_format: str = "json"
+    audit_webhook_config_file: Path | None = None
+    audit_webhook_batch_max_wait: float = 30.0
+    audit_webhook_initial_backoff: float = 10.0
     legacy_service_account_token_secrets: bool = False
     cluster_signing_duration: float = 365 * 86400.0
     config_file: Path | None = field(default=None)

@@ -27,6 +27,8 @@ AUDIENCES = _request_key("kubegate.audiences")
 IMPERSONATOR = _request_key("kubegate.impersonator")
 #: on the request as outer stages (audit) hold it: the user impersonation switched to
 IMPERSONATED_USER = _request_key("kubegate.impersonated_user")
+#: the request's AuditContext (audit ID, level, event), shared by every clone of the request
+AUDIT = _request_key("kubegate.audit")
 
 SERVER_KEY: web.AppKey[APIServer] = web.AppKey("kubegate.server")
 

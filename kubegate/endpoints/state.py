@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from kubegate.admission.chain import AdmissionChain
 from kubegate.api.faults import FaultSet
+from kubegate.audit.context import Auditor
 from kubegate.authn.authenticator import Authenticator
 from kubegate.authn.request_header import STANDARD_NAMES, AuthenticationHeaders
 from kubegate.authz.authorizer import Authorizer
 from kubegate.config import ServerConfig
 from kubegate.controllers.manager import ControllerManager
+from kubegate.endpoints.metrics.registry import ServerMetrics
 from kubegate.endpoints.version import VersionInfo
 from kubegate.pki import PkiFiles
 from kubegate.registry.catalog import Catalog
@@ -66,6 +68,10 @@ class APIServer:
     controllers: ControllerManager | None = None
     #: the kube-controller-manager Lease's elector, when several processes share etcd
     leader_election: LeaderElection | None = None
+    #: the audit policy and backends (`--audit-*`); None when nothing is audited
+    audit: Auditor | None = None
+    #: this server's own Prometheus registry, served at /metrics
+    metrics: ServerMetrics = field(default_factory=ServerMetrics)
 
     def __post_init__(self) -> None:
         self.field_managers = FieldManagers(self.openapi)

@@ -15,6 +15,7 @@ from kubegate.admission.priority import PriorityAdmission
 from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.admission.serviceaccount import ServiceAccountAdmission
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
+from kubegate.audit.factory import build_auditor
 from kubegate.authn.factory import build_authenticator
 from kubegate.authn.request_header import authentication_headers
 from kubegate.authz.factory import build_authorizer
@@ -30,12 +31,20 @@ from kubegate.controllers.pod_termination import PodTerminationController
 from kubegate.endpoints import issuer_discovery, settle, virtual, warnings
 from kubegate.endpoints.context import SERVER_KEY
 from kubegate.endpoints.dispatch import dispatch
+from kubegate.endpoints.filters.audit import (
+    audit_filter,
+    audit_init_filter,
+    failed_authentication_audit_filter,
+    write_audit_id,
+)
 from kubegate.endpoints.filters.authentication import authentication_filter
 from kubegate.endpoints.filters.authorization import authorization_filter
 from kubegate.endpoints.filters.errors import errors_filter
 from kubegate.endpoints.filters.faults import faults_filter
 from kubegate.endpoints.filters.impersonation import impersonation_filter
+from kubegate.endpoints.filters.metrics import metrics_filter
 from kubegate.endpoints.filters.requestinfo import requestinfo_filter
+from kubegate.endpoints.metrics import endpoint as metrics_endpoint
 from kubegate.endpoints.state import APIServer
 from kubegate.endpoints.version import VersionInfo
 from kubegate.pki import PkiFiles
@@ -61,9 +70,10 @@ from kubegate.storage.interface import Interface
 
 #: The pipeline, outermost first, as the real apiserver's handler chain orders it.
 FILTERS = (
-    errors_filter, requestinfo_filter, authentication_filter, impersonation_filter,
+    audit_init_filter, errors_filter, requestinfo_filter, failed_authentication_audit_filter, authentication_filter,
+    audit_filter, impersonation_filter,
     faults_filter,  # injected faults, where priority-and-fairness answers its 429s
-    authorization_filter,
+    authorization_filter, metrics_filter,
 )
 
 #: Header size limit of the real server (Go's http.Server, MaxHeaderBytes 1 MiB), for the runner's
@@ -82,6 +92,7 @@ async def build_state(
     `backend` is an already opened store (else the configuration's is opened).
     """
     version = VersionInfo.parse(config.kubernetes_version)
+    auditor = build_auditor(config)  # a bad --audit-policy-file stops the start here
     if backend is None:
         backend = await open_backend(config)
     catalog = Catalog.build(BUILTIN_RESOURCES, preferred=PREFERRED_VERSIONS)
@@ -104,7 +115,11 @@ async def build_state(
         authorizer=build_authorizer(config, rest=rest),
         version=version,
         address=address,
+        audit=auditor,
     )
+    metrics_endpoint.install(state)  # /metrics
+    if auditor is not None:
+        auditor.observer = state.metrics  # apiserver_audit_*
     informers = Informers(store)
     manager = state.controllers = ControllerManager(
         informers, fresh=store.wait_fresh, selection=config.controllers,
@@ -161,6 +176,7 @@ def build_app(state: APIServer) -> web.Application:
         await close_state(state)
 
     app.on_response_prepare.append(warnings.write_warnings)  # Warning headers the handlers recorded
+    app.on_response_prepare.append(write_audit_id)  # Audit-Id, and a long-running request's ResponseStarted
     app.on_shutdown.append(stop_watches)
     app.on_cleanup.append(stop_storage)
     return app
@@ -176,3 +192,5 @@ async def close_state(state: APIServer) -> None:
         state.controllers.informers.close()
     await state.store.stop()
     await state.store.backend.close()
+    if state.audit is not None:
+        await state.audit.close()

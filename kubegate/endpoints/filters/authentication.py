@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import time
 
 from aiohttp import web
 from multidict import CIMultiDict
@@ -15,6 +16,7 @@ from multidict import CIMultiDict
 from kubegate.api import errors
 from kubegate.authn.authenticator import AuthenticationError, AuthRequest
 from kubegate.endpoints.context import AUDIENCES, USER, server_of
+from kubegate.endpoints.filters.metrics import observe_authentication
 from kubegate.endpoints.filters.types import Handler
 
 log = logging.getLogger("kubegate.authn")
@@ -37,11 +39,14 @@ async def authentication_filter(request: web.Request, handler: Handler) -> web.S
     auth_request = AuthRequest(
         headers=request.headers, peer_certificate_der=peer_certificate_der(request), path=request.path
     )
+    started = time.perf_counter()
     try:
         result = await authenticator.authenticate(auth_request)
     except AuthenticationError as exc:
+        observe_authentication(request, None, failed=True, started=started)
         log.info("Unable to authenticate the request: %s %s: %s", request.method, request.path, exc)
         raise errors.unauthorized() from None
+    observe_authentication(request, result, failed=False, started=started)
     if result is None:
         raise errors.unauthorized()
     # Front-proxy headers end here, whoever sent them (the real filter clears them too).

@@ -8,6 +8,8 @@ authorizer's reason when it gave one. When nobody allowed and an authorizer fail
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
 from kubegate.api import errors
@@ -15,7 +17,9 @@ from kubegate.api.gofmt import go_quote
 from kubegate.api.requestinfo import RequestInfo
 from kubegate.api.user import UserInfo
 from kubegate.authz.authorizer import Attributes, Decision
+from kubegate.endpoints.auditing import log_authorization
 from kubegate.endpoints.context import REQUEST_INFO, USER, server_of
+from kubegate.endpoints.filters.metrics import observe_authorization
 from kubegate.endpoints.filters.types import Handler
 
 
@@ -62,7 +66,10 @@ def forbidden_error(attributes: Attributes, reason: str) -> errors.StatusError:
 @web.middleware
 async def authorization_filter(request: web.Request, handler: Handler) -> web.StreamResponse:
     attributes = attributes_for(request[REQUEST_INFO], request[USER])
+    started = time.perf_counter()
     verdict = await server_of(request).authorizer.authorize(attributes)
+    observe_authorization(request, verdict, started=started)
+    log_authorization(request, verdict)  # authorization.k8s.io/decision and /reason
     if verdict.decision is not Decision.ALLOW:
         if verdict.evaluation_error:
             return evaluation_error_response(request.raw_path, verdict.evaluation_error)

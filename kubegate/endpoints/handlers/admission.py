@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from kubegate.admission.attributes import AdmissionAttributes
+from kubegate.endpoints.auditing import audit_of
 from kubegate.endpoints.context import USER, server_of
 from kubegate.endpoints.handlers.common import Target
 from kubegate.endpoints.warnings import add_warning
@@ -38,3 +39,7 @@ async def admit(
     finally:
         for warning in attributes.warnings:
             add_warning(request, warning)
+        audit = audit_of(request)
+        if audit is not None and audit.enabled:
+            for key, value in attributes.audit_annotations.items():
+                audit.add_annotation(key, value)

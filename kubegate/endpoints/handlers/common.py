@@ -14,6 +14,7 @@ from aiohttp import web
 
 from kubegate.api import errors
 from kubegate.api.requestinfo import RequestInfo
+from kubegate.endpoints.auditing import log_request_body
 from kubegate.endpoints.context import REQUEST_INFO, server_of
 from kubegate.endpoints.negotiation import Accepted, decode_body, parse_accept
 from kubegate.registry.spec import ResourceSpec
@@ -62,6 +63,7 @@ async def read_body(request: web.Request) -> bytes:
         raise errors.too_large() from None
     if len(body) > errors.MAX_REQUEST_BODY_BYTES:
         raise errors.too_large()
+    log_request_body(request, body)  # the audit event's requestObject
     return body
 
 
