@@ -6,7 +6,7 @@ request by raising a `StatusError`. Plugins run in the order the chain lists the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kubegate.api.user import UserInfo
@@ -30,6 +30,10 @@ class AdmissionAttributes:
     #: the live object (None for CREATE)
     old: dict[str, Any] | None
     dry_run: bool = False
+    #: texts for `Warning` headers (ValidatingAdmissionPolicy's Warn action), in order
+    warnings: list[str] = field(default_factory=list)
+    #: audit annotations the plugins add (`validation.policy.admission.k8s.io/validation_failure` ...)
+    annotations: dict[str, str] = field(default_factory=dict)
 
 
 class AdmissionPlugin(Protocol):

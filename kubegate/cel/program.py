@@ -86,12 +86,28 @@ class Program:
         #: the checked result type, as cel-go names it (`bool`, `string`, `list(dyn)`, `dyn` ...)
         self.result_type = go_type_name(expression.return_type().name())
 
+    def selected_fields(self, variable: str) -> set[str]:
+        """The fields the expression selects on `variable` (`variables.a` -> {"a"})."""
+        found: set[str] = set()
+        stack = [self._ast()]
+        while stack:
+            node = stack.pop()
+            if node.kind == "select" and node.target is not None and node.target.kind == "ident" \
+                    and node.target.name == variable:
+                found.add(node.name)
+            stack.extend(part for part in (node.target, *node.args, *node.parts.values()) if part is not None)
+            stack.extend(key for key in node.keys if isinstance(key, ast.Node))
+        return found
+
+    def _ast(self) -> ast.Node:
+        if self._tree is None:
+            self._tree = ast.decode(self._expression.serialize())
+        return self._tree
+
     def estimate(self, activation: Activation | Mapping[str, Any]) -> int:
         """The cost bound of evaluating with these values."""
         activation = _activation(activation)
-        if self._tree is None:
-            self._tree = ast.decode(self._expression.serialize())
-        return cost.estimate(self._tree, activation.shapes())
+        return cost.estimate(self._ast(), activation.shapes())
 
     def evaluate(
         self, activation: Activation | Mapping[str, Any], *, limit: int = PER_CALL_LIMIT, budget: Budget | None = None,

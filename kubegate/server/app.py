@@ -13,6 +13,7 @@ from kubegate.admission.default_toleration_seconds import DefaultTolerationSecon
 from kubegate.admission.priority import PriorityAdmission
 from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.admission.serviceaccount import ServiceAccountAdmission
+from kubegate.admission.validating_policy import ValidatingAdmissionPolicyAdmission
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
 from kubegate.authn.factory import build_authenticator
 from kubegate.authn.request_header import authentication_headers
@@ -116,6 +117,7 @@ async def build_state(
     state.admission.plugins.append(DefaultTolerationSecondsAdmission())
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
     certificate_admission.install(state.admission, authorizer=state.authorizer)
+    state.admission.plugins.append(ValidatingAdmissionPolicyAdmission(store, catalog))
     # kube-controller-manager's controllers, in one process at a time when several share etcd
     manager.add(ClusterRoleAggregationController(informers, rest, catalog))
     # default ServiceAccounts, kube-root-ca.crt and token Secrets

@@ -9,6 +9,7 @@ from aiohttp import web
 from kubegate.admission.attributes import AdmissionAttributes
 from kubegate.endpoints.context import USER, server_of
 from kubegate.endpoints.handlers.common import Target
+from kubegate.endpoints.warnings import add_warning
 
 
 async def admit(
@@ -32,4 +33,8 @@ async def admit(
         old=old,
         dry_run=dry_run,
     )
-    await server_of(request).admission.admit(attributes)
+    try:
+        await server_of(request).admission.admit(attributes)
+    finally:  # warnings go out with the answer, an admission denial included
+        for text in attributes.warnings:
+            add_warning(request, text)
