@@ -170,3 +170,43 @@ async def test_policies_never_apply_to_policies(api: InProcessServer, admin: Ide
                   binding("everything-binding", "everything"))
     assert (await api.request("DELETE", f"{BINDINGS}/everything-binding", identity=admin)).status == 200
     assert (await api.request("POST", CONFIGMAPS, identity=admin, json={"metadata": {"name": "free"}})).status == 201
+
+
+async def test_bad_expressions_are_refused_when_the_policy_is_written(api: InProcessServer, admin: Identity) -> None:
+    bad = policy("bad", {"expression": "object.spec.replicas <="}, {"expression": "1 + 1"},
+                 {"expression": "true", "messageExpression": "undeclared.x"})
+    refused = await api.request("POST", POLICIES, identity=admin, json=bad)
+    assert refused.status == 422, refused.text
+    causes = {cause["field"]: cause["message"] for cause in refused.body["details"]["causes"]}
+    assert causes["spec.validations[0].expression"].startswith(
+        'Invalid value: "object.spec.replicas <=": compilation failed: ERROR: <input>:1:24: Syntax error: '
+    )
+    assert causes["spec.validations[1].expression"] == 'Invalid value: "1 + 1": must evaluate to bool but got int'
+    # cel-go names the identifier (`'undeclared'` at 1:1), cel-cpp the qualified name at its end
+    assert causes["spec.validations[2].messageExpression"].startswith(
+        "Invalid value: \"undeclared.x\": compilation failed: ERROR: <input>:1:"
+    )
+    assert "undeclared reference to 'undeclared" in causes["spec.validations[2].messageExpression"]
+    no_params = policy("p", {"expression": "params.x == 1"})
+    missing = await api.request("POST", POLICIES, identity=admin, json=no_params)
+    assert missing.status == 422 and "undeclared reference to 'params" in missing.text
+
+
+async def test_policies_and_bindings_are_defaulted_and_checked(api: InProcessServer, admin: Identity) -> None:
+    created = await api.request("POST", POLICIES, identity=admin, json=policy("d", {"expression": "true"}))
+    assert created.status == 201, created.text
+    spec = created.body["spec"]
+    assert spec["failurePolicy"] == "Fail"
+    assert spec["matchConstraints"] == {
+        "resourceRules": [{**DEPLOYMENT_RULES[0], "scope": "*"}], "matchPolicy": "Equivalent",
+        "namespaceSelector": {}, "objectSelector": {},
+    }
+    bad = binding("b", "d", ("Deny", "Warn"), paramRef={"name": "x"})
+    refused = await api.request("POST", BINDINGS, identity=admin, json=bad)
+    assert refused.status == 422
+    assert refused.body["message"] == (
+        'ValidatingAdmissionPolicyBinding.admissionregistration.k8s.io "b" is invalid: ['
+        "spec.paramRef.parameterNotFoundAction: Required value, spec.validationActions: Invalid value: "
+        '[]admissionregistration.ValidationAction{"Deny", "Warn"}: must not contain both Deny and Warn (repeating the same validation failure '
+        "information in the API response and headers serves no purpose)]"
+    )
