@@ -14,7 +14,7 @@ measures the variables once for several programs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from kubegate.cel import ast, cost, environment, shapes
@@ -88,16 +88,23 @@ class Program:
 
     def selected_fields(self, variable: str) -> set[str]:
         """The fields the expression selects on `variable` (`variables.a` -> {"a"})."""
-        found: set[str] = set()
+        return {
+            node.name for node in self._nodes()
+            if node.kind == "select" and node.target is not None and node.target.kind == "ident"
+            and node.target.name == variable
+        }
+
+    def identifiers(self) -> set[str]:
+        """The identifiers the expression reads (comprehension variables included)."""
+        return {node.name for node in self._nodes() if node.kind == "ident"}
+
+    def _nodes(self) -> Iterator[ast.Node]:
         stack = [self._ast()]
         while stack:
             node = stack.pop()
-            if node.kind == "select" and node.target is not None and node.target.kind == "ident" \
-                    and node.target.name == variable:
-                found.add(node.name)
+            yield node
             stack.extend(part for part in (node.target, *node.args, *node.parts.values()) if part is not None)
             stack.extend(key for key in node.keys if isinstance(key, ast.Node))
-        return found
 
     def _ast(self) -> ast.Node:
         if self._tree is None:
