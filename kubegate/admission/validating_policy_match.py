@@ -60,6 +60,7 @@ def _labels(obj: Mapping[str, Any] | None) -> Mapping[str, str]:
 
 def _namespace_matches(selector: Any, attributes: AdmissionAttributes, namespace: NamespaceGetter) -> bool:
     spec = attributes.spec
+    ns_object: Mapping[str, Any] | None
     if (spec.group, spec.plural) == ("", "namespaces"):
         ns_object = attributes.obj if attributes.obj is not None else attributes.old
     elif not spec.namespaced or not attributes.namespace:

@@ -16,7 +16,12 @@ evaluation cannot be interrupted. The API is small:
 
 from __future__ import annotations
 
-from kubegate.cel.errors import COST_LIMIT_EXCEEDED, CompileError, CostLimitExceeded, EvaluationError
+from kubegate.cel.errors import (
+    COST_LIMIT_EXCEEDED,
+    CompileError,
+    CostLimitExceeded,
+    EvaluationError,
+)
 from kubegate.cel.program import (
     MATCH_CONDITIONS_BUDGET,
     OUT_OF_BUDGET,

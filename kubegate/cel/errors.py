@@ -16,11 +16,11 @@ COST_LIMIT_EXCEEDED = "operation cancelled: actual cost limit exceeded"
 _STATUS_PREFIX = re.compile(r"^[A-Z_]+: ")
 _STATUS_SUFFIX = re.compile(r" \[[A-Z_]+\]$")
 _RUNTIME = (
-    (re.compile(r'^Key not found in map : "(.*)"$', re.S), r"no such key: \1"),
-    (re.compile(r"^Key not found in map : (.*)$", re.S), r"no such key: \1"),
+    (re.compile(r'^Key not found in map : "(.*)"$', re.DOTALL), r"no such key: \1"),
+    (re.compile(r"^Key not found in map : (.*)$", re.DOTALL), r"no such key: \1"),
     (re.compile(r"^divide by zero$"), "division by zero"),
     (re.compile(r"^Index error: index=(-?\d+) size=(\d+)$"), r"index out of bounds: \1"),
-    (re.compile(r"^No matching overloads found : (.*)$", re.S), "no such overload"),
+    (re.compile(r"^No matching overloads found : (.*)$", re.DOTALL), "no such overload"),
     (re.compile(r"^Applying SELECT to non-message type$"), "no such overload"),
     (re.compile(r"^Iteration budget exceeded$"), COST_LIMIT_EXCEEDED),
     (re.compile(r"^No value with name \"(.*)\" found in Activation$"), r"no such attribute: \1"),

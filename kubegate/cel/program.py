@@ -18,7 +18,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from kubegate.cel import ast, cost, environment, shapes
-from kubegate.cel.errors import CompileError, CostLimitExceeded, EvaluationError, compile_text, runtime_text
+from kubegate.cel.errors import (
+    CompileError,
+    CostLimitExceeded,
+    EvaluationError,
+    compile_text,
+    runtime_text,
+)
 
 #: kube-apiserver's limits (k8s.io/apiserver/pkg/apis/cel): per expression, per policy evaluation,
 #: and for all match conditions of a webhook or policy
@@ -141,7 +147,7 @@ class Program:
             raise EvaluationError(f"unsupported result type: {go_type_name(kind)}") from None
 
 
-def compile(expression: str, variables: Iterable[str]) -> Program:  # noqa: A001 - cel's own word
+def compile(expression: str, variables: Iterable[str]) -> Program:
     """Parse and type-check `expression` with `variables` declared (as `dyn`).
 
     Raises `CompileError` whose text is the checker's issues (`ERROR: <input>:1:3: ...`)."""

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubegate.cel.library.declare import BOOL, DYN, INT, LIST, VALUE_TYPES, LibraryError, function, member
+from kubegate.cel.library.declare import (
+    BOOL,
+    DYN,
+    INT,
+    LIST,
+    VALUE_TYPES,
+    LibraryError,
+    function,
+    member,
+)
 
 
 def _comparable(items: list[Any]) -> list[Any]:

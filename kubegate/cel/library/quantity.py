@@ -13,7 +13,16 @@ from typing import Any
 
 from kubegate.api.strict.scalars import quantity_error
 from kubegate.cel.library import types
-from kubegate.cel.library.declare import BOOL, DOUBLE, INT, STRING, LibraryError, function, glob, member
+from kubegate.cel.library.declare import (
+    BOOL,
+    DOUBLE,
+    INT,
+    STRING,
+    LibraryError,
+    function,
+    glob,
+    member,
+)
 
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 _BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
@@ -32,7 +41,7 @@ def parse(text: str) -> Decimal:
     number, suffix = text[:end], text[end:]
     try:
         if suffix in _BINARY:
-            return Decimal(number) * (2 ** _BINARY[suffix])
+            return Decimal(number) * Decimal(2 ** _BINARY[suffix])
         if suffix in _DECIMAL:
             return Decimal(number).scaleb(_DECIMAL[suffix])
         return Decimal(text)  # an exponent: 1e3, 5E-2

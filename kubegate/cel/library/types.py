@@ -11,8 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from cel_expr_python import cel
-from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, message_factory
-from google.protobuf import duration_pb2, struct_pb2, timestamp_pb2, wrappers_pb2
+from google.protobuf import (
+    any_pb2,
+    descriptor_pb2,
+    descriptor_pool,
+    duration_pb2,
+    message_factory,
+    struct_pb2,
+    timestamp_pb2,
+    wrappers_pb2,
+)
 
 _FIELD = descriptor_pb2.FieldDescriptorProto
 

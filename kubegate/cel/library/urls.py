@@ -46,14 +46,14 @@ def _split(url: Any) -> Any:
 
 
 def _hostname(url: Any) -> str:
-    host = _split(url).netloc.rpartition("@")[2]
+    host = str(_split(url).netloc).rpartition("@")[2]
     if host.startswith("["):
         return host[1 : host.find("]")] if "]" in host else host[1:]
     return host.rpartition(":")[0] if ":" in host else host
 
 
 def _port(url: Any) -> str:
-    host = _split(url).netloc.rpartition("@")[2]
+    host = str(_split(url).netloc).rpartition("@")[2]
     if host.startswith("[") and "]" in host:
         host = host[host.find("]") + 1 :]
     return host.rpartition(":")[2] if ":" in host else ""

@@ -78,8 +78,8 @@ def _schema_nodes(schema: Any, path: str) -> Iterator[tuple[Schema, str]]:
 
 def _rule_problems(rule: dict[str, Any], path: str) -> list[FieldError]:
     errors: list[FieldError] = []
-    text = rule.get("rule") if isinstance(rule.get("rule"), str) else ""
-    message = rule.get("message") if isinstance(rule.get("message"), str) else ""
+    text = _string(rule, "rule")
+    message = _string(rule, "message")
     if not text.strip():
         errors.append(FieldError(CAUSE_REQUIRED, child(path, "rule"), "rule is not specified"))
     if message and not message.strip():
@@ -88,8 +88,8 @@ def _rule_problems(rule: dict[str, Any], path: str) -> list[FieldError]:
         errors.append(FieldError(CAUSE_INVALID, child(path, "message"), "message must not contain line breaks", message))
     elif "\n" in text.strip() and not message:
         errors.append(FieldError(CAUSE_REQUIRED, child(path, "message"), "message must be specified if rule contains line breaks"))
-    message_expression = rule.get("messageExpression")
-    if isinstance(message_expression, str) and message_expression and not message_expression.strip():
+    message_expression = _string(rule, "messageExpression")
+    if message_expression and not message_expression.strip():
         errors.append(FieldError(CAUSE_REQUIRED, child(path, "messageExpression"), "messageExpression must be non-empty if specified"))
     reason = rule.get("reason")
     if reason is not None and reason not in REASONS:
@@ -105,7 +105,7 @@ def _rule_problems(rule: dict[str, Any], path: str) -> list[FieldError]:
         return [FieldError(CAUSE_INVALID, child(path, "rule"), program, _go_rule(rule))]
     if program.result_type not in ("bool", "dyn"):
         return [FieldError(CAUSE_INVALID, child(path, "rule"), "cel expression must evaluate to a bool", _go_rule(rule))]
-    if isinstance(message_expression, str) and message_expression.strip():
+    if message_expression.strip():
         compiled = _compiled(message_expression)
         detail = ""
         if isinstance(compiled, str):
@@ -118,6 +118,11 @@ def _rule_problems(rule: dict[str, Any], path: str) -> list[FieldError]:
         errors.append(FieldError(CAUSE_INVALID, child(path, "optionalOldSelf"),
                                  "may not be set if oldSelf is not used in rule", rule["optionalOldSelf"]))
     return errors
+
+
+def _string(rule: dict[str, Any], name: str) -> str:
+    value = rule.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def _go_rule(rule: dict[str, Any]) -> GoValue:
@@ -161,8 +166,8 @@ def _has_rules(schema: Any) -> bool:
         return False
     if schema.get(RULES):
         return True
-    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-    return any(_has_rules(sub) for sub in properties.values()) or _has_rules(schema.get("additionalProperties")) \
+    properties = schema.get("properties")
+    return isinstance(properties, dict) and any(_has_rules(sub) for sub in properties.values()) or _has_rules(schema.get("additionalProperties")) \
         or _has_rules(schema.get("items"))
 
 

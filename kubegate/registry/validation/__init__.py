@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubegate.registry.spec import ResourceKey, ResourceSpec
-from kubegate.registry.validation import admissionpolicy, configdata, podupdate, rbac, services, workloads
+from kubegate.registry.validation import (
+    admissionpolicy,
+    configdata,
+    podupdate,
+    rbac,
+    services,
+    workloads,
+)
 from kubegate.registry.validation.field import (
     IMMUTABLE,
     Errors,
