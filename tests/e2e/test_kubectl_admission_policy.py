@@ -115,5 +115,5 @@ def test_a_crd_rule_refuses_a_bad_object_with_its_message(kubectl: Kubectl, tmp_
     refused = kubectl.run("apply", "-f", str(bad))
     assert refused.returncode == 1
     assert refused.stderr == (
-        f'The Scaler "s" is invalid: spec: Invalid value: "object": replicas must not exceed maxReplicas\n'
+        'The Scaler "s" is invalid: spec: Invalid value: "object": replicas must not exceed maxReplicas\n'
     )
