@@ -32,7 +32,8 @@ class AdmissionAttributes:
     dry_run: bool = False
     #: warnings for the client (`Warning: 299` headers), in the order plugins add them
     warnings: list[str] = field(default_factory=list)
-    #: annotations for the request's audit event (`pod-security.kubernetes.io/enforce-policy`, ...)
+    #: annotations for the request's audit event (`pod-security.kubernetes.io/enforce-policy`,
+    #: `validation.policy.admission.k8s.io/validation_failure`, ...)
     audit_annotations: dict[str, str] = field(default_factory=dict)
 
 

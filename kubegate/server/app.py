@@ -14,6 +14,7 @@ from kubegate.admission.podsecurity.plugin import PodSecurityAdmission
 from kubegate.admission.priority import PriorityAdmission
 from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.admission.serviceaccount import ServiceAccountAdmission
+from kubegate.admission.validating_policy import ValidatingAdmissionPolicyAdmission
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
 from kubegate.audit.factory import build_auditor
 from kubegate.authn.factory import build_authenticator
@@ -142,6 +143,7 @@ async def build_state(
     state.admission.plugins.append(PodSecurityAdmission(store, server_minor=version.minor_int))
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
     certificate_admission.install(state.admission, authorizer=state.authorizer)
+    state.admission.plugins.append(ValidatingAdmissionPolicyAdmission(store, catalog))
     state.admission.plugins.append(quota.admission(state))  # the last plugin, as in kube-apiserver
     # kube-controller-manager's controllers, in one process at a time when several share etcd
     manager.add(ClusterRoleAggregationController(informers, rest, catalog))

@@ -36,7 +36,7 @@ async def admit(
     )
     try:
         await server_of(request).admission.admit(attributes)
-    finally:
+    finally:  # warnings go out with the answer, an admission denial included
         for warning in attributes.warnings:
             add_warning(request, warning)
         audit = audit_of(request)
