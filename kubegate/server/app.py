@@ -13,6 +13,7 @@ from kubegate.admission.default_toleration_seconds import DefaultTolerationSecon
 from kubegate.admission.priority import PriorityAdmission
 from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.admission.serviceaccount import ServiceAccountAdmission
+from kubegate.admission.taint_nodes_by_condition import TaintNodesByConditionAdmission
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
 from kubegate.authn.factory import build_authenticator
 from kubegate.authn.request_header import authentication_headers
@@ -110,8 +111,9 @@ async def build_state(
     manager.add(customresources.install(state, informers))
     await bootstrap.seed(rest, catalog, service_cluster_ip_range=config.service_cluster_ip_range)
     await rbac_bootstrap.ensure_default_policy(rest, catalog)
-    # kube-apiserver's order: ServiceAccount, Priority, DefaultTolerationSeconds, then the rest
+    # kube-apiserver's order: ServiceAccount, TaintNodesByCondition, Priority, DefaultTolerationSeconds, then the rest
     state.admission.plugins.append(ServiceAccountAdmission(store))
+    state.admission.plugins.append(TaintNodesByConditionAdmission())  # new Nodes start not-ready
     state.admission.plugins.append(PriorityAdmission(store))
     state.admission.plugins.append(DefaultTolerationSecondsAdmission())
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
