@@ -74,6 +74,7 @@ def ensure_image(
     if policy == "Never":
         message = f'Container image "{image}" is not present with pull policy of Never'
         return Outcome(FAILED, [(WARNING, "ErrImageNeverPull", message)], reason="ErrImageNeverPull", message=message)
+    run.pulling(image)
     if run.pull_since is None:
         if run.pulls_failed and now < run.pull_retry_at:
             message = f'Back-off pulling image "{image}"'

@@ -114,9 +114,13 @@ class Kubelet(Controller):
         self.watch(NODES, self._node_changed)
 
     def _pod_changed(self, event: Event) -> Iterable[Hashable]:
+        """Pods of this node, unless only their status changed (the kubelet's own writes, or a
+        controller's condition): as the kubelet's pod config, a status alone starts no sync."""
         mine = node_of(event.stored.obj) == self.node.name
         if not mine and event.previous is not None:
             mine = node_of(event.previous.obj) == self.node.name
+        if mine and event.previous is not None and _same_but_status(event.previous.obj, event.stored.obj):
+            return ()
         return (event.key,) if mine else ()
 
     def _node_changed(self, event: Event) -> Iterable[Hashable]:
@@ -302,8 +306,8 @@ class Kubelet(Controller):
             sync.at(moments[len(due)])
         if stages.restart_policy(pod) in FINISHING:
             ends = cr.started + self._timing.run_time
-            if now >= ends:
-                sync.at(now)  # a restart (or its back-off) comes with the next sync
+            if now >= ends:  # the exit shows (STATUS Error) until the next sync restarts it or backs off
+                sync.at(now + self._timing.start_delay)
                 return self._exit(pod, container, cr, old, sync, code=stages.exit_code(pod)), False
             sync.at(ends)
         started_at, ready_at = probes.started_at(container, cr.started), probes.ready_at(container, cr.started)
@@ -400,6 +404,13 @@ class Kubelet(Controller):
 
 def _key(pod: dict[str, Any]) -> ObjectKey:
     return (str(pod["metadata"].get("namespace", "")), str(pod["metadata"]["name"]))
+
+
+def _same_but_status(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    def essence(pod: dict[str, Any]) -> tuple[Any, Any]:
+        metadata = {k: v for k, v in (pod.get("metadata") or {}).items() if k not in ("resourceVersion", "managedFields")}
+        return metadata, pod.get("spec")
+    return essence(old) == essence(new)
 
 
 def _host_network(pod: dict[str, Any]) -> bool:

@@ -19,6 +19,7 @@ BACKOFF_RESET_AFTER = 2 * BACKOFF_MAX
 @dataclass
 class ContainerRun:
     started: float = 0.0  # loop time the running instance started
+    pull_image: str = ""  # the image the pull state below is about (the kubelet keys it by image)
     pull_since: float | None = None  # a pull in progress since then
     pulls_failed: int = 0
     pull_retry_at: float = 0.0  # the image back-off runs out then
@@ -27,6 +28,11 @@ class ContainerRun:
     restart_at: float = 0.0  # a container in CrashLoopBackOff starts again then
     probe_failures: int = 0  # liveness failures recorded for the running instance
     initialized: bool = False  # an init container that has run to completion
+
+    def pulling(self, image: str) -> None:
+        """Pull state is per image: another image (the spec changed) starts with no back-off."""
+        if image != self.pull_image:
+            self.pull_image, self.pull_since, self.pulls_failed, self.pull_retry_at = image, None, 0, 0.0
 
     def pull_failed(self, now: float, error: str) -> None:
         self.pulls_failed += 1
