@@ -91,11 +91,10 @@ def terminated(
     return _ordered(status)
 
 
-def phase(restart_policy: str, statuses: list[dict[str, Any]], *, initialized: bool = True) -> str:
-    """getPhase for the regular containers: Pending while one has never started, Running while
-    one runs or all restart, else Succeeded or Failed by their exit codes and the policy."""
-    if not initialized:
-        return "Pending"
+def phase(restart_policy: str, statuses: list[dict[str, Any]]) -> str:
+    """getPhase for the regular containers of an initialized pod: Pending while one has never
+    started, Running while one runs or all restart, else Succeeded or Failed by their exit
+    codes and the policy."""
     running = stopped = succeeded = waiting = 0
     for status in statuses:
         state = status.get("state") or {}

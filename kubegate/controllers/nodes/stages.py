@@ -89,17 +89,18 @@ def initializing(pod: dict[str, Any], *, pod_ip: str, now: str, done: set[str],
     """Init containers in `done` Completed; `failing` (name, reason, message) waits; all Completed:
     the pod is initialized and its regular containers wait to be created."""
     uid = str(pod["metadata"].get("uid", ""))
+    current = statuses_by_name(pod, "initContainerStatuses")
     inits = []
     for container in containers(pod, "initContainers"):
-        if container["name"] in done:
-            inits.append(pod_status.terminated(container, pod_uid=uid, started_at=now, finished_at=now, exit_code=0))
-        elif failing is not None and failing[0] == container["name"]:
+        name = container["name"]
+        if name in done:
+            kept = current.get(name) or {}  # a container that completed before keeps its times
+            inits.append(kept if "terminated" in (kept.get("state") or {}) else pod_status.terminated(
+                container, pod_uid=uid, started_at=now, finished_at=now, exit_code=0))
+        elif failing is not None and failing[0] == name:
             inits.append(pod_status.waiting(container, failing[1], message=failing[2]))
         else:
             inits.append(pod_status.waiting(container, "PodInitializing"))
-    current = statuses_by_name(pod, "initContainerStatuses")
-    inits = [current[s["name"]] if s["name"] in done and "terminated" in (current.get(s["name"]) or {}).get("state", {})
-             else s for s in inits]  # a completed container keeps its times
     return _with(
         pod, phase="Pending", sandbox=True, now=now, inits=inits,
         mains=[pod_status.waiting(c, "PodInitializing") for c in containers(pod)],
