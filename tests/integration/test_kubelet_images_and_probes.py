@@ -224,3 +224,16 @@ async def test_on_failure_restarts_once_at_once_then_backs_off(start_server: Sta
     status = _container(await _get(api, admin, f"{PODS}/flaky"))
     assert status["restartCount"] == 1 and _waiting({"status": {"containerStatuses": [status]}}) == "CrashLoopBackOff"
     assert status["lastState"]["terminated"]["exitCode"] == 3
+
+
+async def test_a_force_deleted_pod_gives_its_ip_back(start_server: StartServer, admin: Identity) -> None:
+    api = await start_server(**FAST)
+    await _create(api, admin, "gone", [{"name": "c", "image": "nginx:1.27"}])
+    await api.state.settle()
+    ip = (await _get(api, admin, f"{PODS}/gone"))["status"]["podIP"]
+    forced = await api.request("DELETE", f"{PODS}/gone?gracePeriodSeconds=0", identity=admin)
+    assert forced.status == 200, forced.text
+    await api.state.settle()
+    await _create(api, admin, "next", [{"name": "c", "image": "nginx:1.27"}])
+    await api.state.settle()
+    assert (await _get(api, admin, f"{PODS}/next"))["status"]["podIP"] == ip

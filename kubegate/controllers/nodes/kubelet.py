@@ -37,7 +37,7 @@ from kubegate.controllers.nodes.registration import stopped
 from kubegate.controllers.nodes.runtime import BACKOFF_BASE, ContainerRun, go_duration
 from kubegate.controllers.pod_termination import final_delete
 from kubegate.registry.catalog import Catalog
-from kubegate.registry.objects import Event, ObjectKey
+from kubegate.registry.objects import DELETED, Event, ObjectKey
 from kubegate.registry.rest import GenericStore
 from kubegate.registry.spec import ResourceSpec
 
@@ -119,7 +119,8 @@ class Kubelet(Controller):
         mine = node_of(event.stored.obj) == self.node.name
         if not mine and event.previous is not None:
             mine = node_of(event.previous.obj) == self.node.name
-        if mine and event.previous is not None and _same_but_status(event.previous.obj, event.stored.obj):
+        if mine and event.type != DELETED and event.previous is not None \
+                and _same_but_status(event.previous.obj, event.stored.obj):
             return ()
         return (event.key,) if mine else ()
 
