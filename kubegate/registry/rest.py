@@ -199,7 +199,8 @@ class GenericStore:
         else:
             metadata.pop("generation", None)
         if spec.subresource("status") is not None:
-            obj["status"] = zerostatus.zero_status(spec)
+            kept = obj.get("status") if strategy.keeps_status_on_create and obj.get("status") is not None else {}
+            obj["status"] = zerostatus.with_zero_status(spec, kept)
         if strategy.on_create is not None:
             strategy.on_create(obj)
         problems = validation.validate_create(spec, obj)  # strategy.Validate, after PrepareForCreate

@@ -63,6 +63,8 @@ class Strategy:
     status_writes_annotations: bool = False
     #: preparation and validation that need the requester, the live object or the subresource
     hooks: WriteHooks | None = None
+    #: a create keeps the status it was sent (Nodes: the kubelet registers its node with status)
+    keeps_status_on_create: bool = False
 
 
 def _namespace_defaults(obj: dict[str, Any]) -> None:
@@ -155,6 +157,7 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
     ("storage.k8s.io", "storageclasses"): Strategy(returns_deleted_object=True),
     ("", "replicationcontrollers"): Strategy(tracks_generation=True, on_write=workloads.replication_controller_defaults),
     ("", "events"): Strategy(allow_create_on_update=True),
+    ("", "nodes"): Strategy(keeps_status_on_create=True),
     ("", "endpoints"): Strategy(allow_create_on_update=True),
     ("apps", "deployments"): Strategy(
         tracks_generation=True, on_write=workloads.deployment_defaults, status_writes_annotations=True

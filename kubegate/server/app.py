@@ -14,6 +14,7 @@ from kubegate.admission.podsecurity.plugin import PodSecurityAdmission
 from kubegate.admission.priority import PriorityAdmission
 from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.admission.serviceaccount import ServiceAccountAdmission
+from kubegate.admission.taint_nodes_by_condition import TaintNodesByConditionAdmission
 from kubegate.admission.validating_policy import ValidatingAdmissionPolicyAdmission
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
 from kubegate.audit.factory import build_auditor
@@ -136,8 +137,9 @@ async def build_state(
     )
     await apiserver_endpoints.reconcile(rest, catalog, host=config.client_host, port=secure_port)
     await rbac_bootstrap.ensure_default_policy(rest, catalog)
-    # kube-apiserver's order: ServiceAccount, Priority, DefaultTolerationSeconds, then the rest
+    # kube-apiserver's order: ServiceAccount, TaintNodesByCondition, Priority, DefaultTolerationSeconds, then the rest
     state.admission.plugins.append(ServiceAccountAdmission(store))
+    state.admission.plugins.append(TaintNodesByConditionAdmission())  # new Nodes start not-ready
     state.admission.plugins.append(PriorityAdmission(store))
     state.admission.plugins.append(DefaultTolerationSecondsAdmission())
     state.admission.plugins.append(PodSecurityAdmission(store, server_minor=version.minor_int))

@@ -49,11 +49,21 @@ def install(state: APIServer, manager: ControllerManager, informers: Informers) 
 
 
 def _nodes_and_kubelets(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
-    """Simulated nodes (`--nodes`), their leases and kubelets, pod eviction (pod logs: handlers/get.py)."""
+    """Simulated nodes (`--nodes`), their leases and kubelets, the node lifecycle and taint
+    eviction controllers, pod eviction (pod logs: handlers/get.py)."""
+
+    async def admit_node(spec: ResourceSpec, obj: dict[str, Any]) -> None:
+        """A kubelet registers its Node through admission (TaintNodesByCondition), as itself."""
+        name = str((obj.get("metadata") or {}).get("name") or "")
+        user = UserInfo(f"system:node:{name}", groups=("system:nodes", "system:authenticated"))
+        await state.admission.admit(AdmissionAttributes(
+            operation=CREATE, spec=spec, namespace="", name=name, subresource="", user=user, obj=obj, old=None))
+
     nodes = simulated_nodes.start(
         manager, informers, state.rest, state.catalog, config=state.config,
-        kubelet_version=state.version.git_version, field_managers=state.field_managers,
+        kubelet_version=state.version.git_version, field_managers=state.field_managers, admit=admit_node,
     )
+    simulated_nodes.start_controllers(manager, informers, controller_client(state), state.catalog, config=state.config)
     for controller in manager.controllers:  # pods on simulated nodes are deleted by their kubelet
         if isinstance(controller, PodTerminationController):
             controller.leave_to_kubelets(node.name for node in nodes)
