@@ -149,6 +149,7 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
     # cluster IPs and node ports: hooks registered at start-up (kubegate.server.cluster)
     ("", "services"): Strategy(
         name_rule="dns1035", on_write=services.service_defaults, on_update=services.drop_type_dependent_fields,
+        returns_deleted_object=True,
     ),
     ("", "serviceaccounts"): Strategy(on_create=_service_account_defaults, returns_deleted_object=True),
     ("", "secrets"): Strategy(on_write=_secret_writes),

@@ -6,6 +6,9 @@ around the single dispatching route. Tests call both in-process with the options
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aiohttp import web
 
 from kubegate.admission import certificates as certificate_admission
@@ -13,6 +16,7 @@ from kubegate.admission.default_toleration_seconds import DefaultTolerationSecon
 from kubegate.admission.priority import PriorityAdmission
 from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.admission.serviceaccount import ServiceAccountAdmission
+from kubegate.admission.webhook import plugins as admission_webhooks
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
 from kubegate.authn.factory import build_authenticator
 from kubegate.authn.request_header import authentication_headers
@@ -43,6 +47,7 @@ from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
+from kubegate.registry.spec import ResourceSpec
 from kubegate.server import (
     bootstrap,
     cluster,
@@ -114,6 +119,9 @@ async def build_state(
     state.admission.plugins.append(ServiceAccountAdmission(store))
     state.admission.plugins.append(PriorityAdmission(store))
     state.admission.plugins.append(DefaultTolerationSecondsAdmission())
+    # MutatingAdmissionWebhook after the in-tree mutating plugins; ValidatingAdmissionWebhook in
+    # the validating phase the registry runs (matchConditions: pass `conditions=` a CEL evaluator)
+    admission_webhooks.install(state.admission, cache=store, catalog=catalog, defaulter=_decoding_defaults(rest))
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
     certificate_admission.install(state.admission, authorizer=state.authorizer)
     # kube-controller-manager's controllers, in one process at a time when several share etcd
@@ -133,6 +141,17 @@ async def build_state(
     manager.start()
     state.leader_election = leader_election.start(state, manager)
     return state
+
+
+def _decoding_defaults(rest: GenericStore) -> Callable[[ResourceSpec, dict[str, Any]], None]:
+    """The defaults decoding gives an incoming object (the strategy's on_write), for webhooks."""
+
+    def apply(spec: ResourceSpec, obj: dict[str, Any]) -> None:
+        on_write = rest.strategy_of(spec).on_write
+        if on_write is not None:
+            on_write(obj)
+
+    return apply
 
 
 def build_app(state: APIServer) -> web.Application:
