@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kubegate.registry import jobs
 from kubegate.registry.certificates.strategy import CSR_STRATEGY
 from kubegate.registry.customresources.crd_strategy import CRD_HOOKS, apply_v1_defaults
-from kubegate.registry.defaults import pods, services, workloads
+from kubegate.registry.defaults import admissionregistration, pods, services, workloads
 from kubegate.registry.spec import ResourceKey, ResourceSpec
 
 if TYPE_CHECKING:
@@ -173,6 +173,12 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
         tracks_generation=True, on_write=apply_v1_defaults, hooks=CRD_HOOKS
     ),
     ("coordination.k8s.io", "leases"): Strategy(allow_create_on_update=True),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"): Strategy(
+        on_write=admissionregistration.mutating_webhook_configuration_defaults
+    ),
+    ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): Strategy(
+        on_write=admissionregistration.validating_webhook_configuration_defaults
+    ),
     ("certificates.k8s.io", "certificatesigningrequests"): Strategy(name_rule="path", hooks=CSR_STRATEGY),
     ("rbac.authorization.k8s.io", "roles"): _PATH_NAMES,
     ("rbac.authorization.k8s.io", "clusterroles"): _PATH_NAMES,
