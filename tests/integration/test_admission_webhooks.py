@@ -362,3 +362,22 @@ async def test_webhook_configurations_never_go_through_webhooks(
     assert removed.status == 200
     assert (await create_config_map(api, admin, "default", "c")).status == 201
 
+
+
+async def test_a_namespace_is_selected_by_its_own_labels(
+    api: InProcessServer, admin: Identity, hooks: WebhookServer, webhook_ca: WebhookCA
+) -> None:
+    hooks.routes["/deny"] = deny("no team namespaces today")
+    await register(api, admin, VALIDATING, "teams", webhook(
+        "teams.example.com", url=hooks.url("/deny"), ca=webhook_ca, resources=("namespaces",),
+        namespaceSelector={"matchLabels": {"team": "a"}},
+    ))  # fmt: skip
+    await namespace(api, admin, "plain")
+    body = {"metadata": {"name": "team-a", "labels": {"team": "a"}}}  # no apiVersion, no kind
+    refused = await api.request("POST", "/api/v1/namespaces", identity=admin, json=body)
+    assert (refused.status, refused.body["message"]) == (
+        403, 'admission webhook "teams.example.com" denied the request: no team namespaces today',
+    )  # fmt: skip
+    [request] = hooks.requests("/deny")
+    assert (request["name"], request["namespace"]) == ("team-a", "team-a")
+    assert (request["object"]["apiVersion"], request["object"]["kind"]) == ("v1", "Namespace")

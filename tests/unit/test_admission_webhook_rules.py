@@ -112,7 +112,8 @@ def test_match_conditions_are_left_to_an_evaluator() -> None:
     assert Matcher(_NoObjects(), CATALOG, conditions=evaluate).should_call(hook, _attributes()) is None
     expression, activation = seen[-1]
     assert expression == "second"
-    assert activation["object"] == {"metadata": {"name": "c"}} and activation["oldObject"] is None
+    assert activation["object"] == {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+    assert activation["oldObject"] is None
     assert activation["request"]["operation"] == "CREATE" and activation["request"]["name"] == "c"
 
 

@@ -77,6 +77,16 @@ def versioned(obj: dict[str, Any] | None, source: ResourceSpec, target: Resource
     return out
 
 
+def typed(obj: dict[str, Any] | None, kind: GVK) -> dict[str, Any] | None:
+    """`obj` as an encoder writes it: with apiVersion and kind, even when the client left them out."""
+    if obj is None or (obj.get("apiVersion") and obj.get("kind")):
+        return obj
+    group, version, name = kind
+    return {"apiVersion": f"{group}/{version}" if group else version, "kind": name, **{
+        key: value for key, value in obj.items() if key not in ("apiVersion", "kind")
+    }}  # fmt: skip
+
+
 def request_for(
     attributes: AdmissionAttributes, invocation: Invocation, *, obj: dict[str, Any] | None, old: dict[str, Any] | None
 ) -> Request:
@@ -179,8 +189,8 @@ class Matcher:
         """matchConditions: any false skips the webhook; errors fail it (Fail) or skip it (Ignore)."""
         assert self.conditions is not None
         sub = attributes.subresource
-        obj = versioned(attributes.obj, attributes.spec, invocation.spec, sub)
-        old = versioned(attributes.old, attributes.spec, invocation.spec, sub)
+        obj = typed(versioned(attributes.obj, attributes.spec, invocation.spec, sub), invocation.kind)
+        old = typed(versioned(attributes.old, attributes.spec, invocation.spec, sub), invocation.kind)
         request = request_fields(request_for(attributes, invocation, obj=None, old=None), uid="")
         activation = {"object": obj, "oldObject": old, "request": request}
         problems = []

@@ -29,7 +29,7 @@ from kubegate.admission.webhook.failures import (
     CallingError,
     failed_closed,
 )
-from kubegate.admission.webhook.matching import Invocation, Matcher, versioned
+from kubegate.admission.webhook.matching import Invocation, Matcher, typed, versioned
 from kubegate.admission.webhook.review import JSON_PATCH
 from kubegate.api import errors
 from kubegate.api.gofmt import go_quote
@@ -112,8 +112,8 @@ class MutatingWebhookAdmission:
     async def _mutate(self, hook: Hook, invocation: Invocation, attributes: AdmissionAttributes) -> bool:
         spec, sub = attributes.spec, attributes.subresource
         self._default(spec, sub, attributes.obj)
-        obj = versioned(attributes.obj, spec, invocation.spec, sub)
-        old = versioned(attributes.old, spec, invocation.spec, sub)
+        obj = typed(versioned(attributes.obj, spec, invocation.spec, sub), invocation.kind)
+        old = typed(versioned(attributes.old, spec, invocation.spec, sub), invocation.kind)
         response = await calling.call(hook, invocation, attributes, cache=self._cache, obj=obj, old=old)
         if not response.patch:
             return False

@@ -15,7 +15,7 @@ from kubegate.admission.attributes import AdmissionAttributes
 from kubegate.admission.webhook import calling, rules
 from kubegate.admission.webhook.configuration import WebhookSource
 from kubegate.admission.webhook.failures import FAILED_OPEN_VALIDATING, CallingError, failed_closed
-from kubegate.admission.webhook.matching import Invocation, Matcher, versioned
+from kubegate.admission.webhook.matching import Invocation, Matcher, typed, versioned
 from kubegate.api import errors
 from kubegate.registry.objects import ObjectCache
 
@@ -51,8 +51,8 @@ class ValidatingWebhookAdmission:
 
     async def _call(self, index: int, invocation: Invocation, attributes: AdmissionAttributes) -> errors.StatusError | None:
         hook, spec, sub = invocation.hook, attributes.spec, attributes.subresource
-        obj = versioned(attributes.obj, spec, invocation.spec, sub)
-        old = versioned(attributes.old, spec, invocation.spec, sub)
+        obj = typed(versioned(attributes.obj, spec, invocation.spec, sub), invocation.kind)
+        old = typed(versioned(attributes.old, spec, invocation.spec, sub), invocation.kind)
         try:
             await calling.call(hook, invocation, attributes, cache=self._cache, obj=obj, old=old)
         except CallingError as failure:
