@@ -23,6 +23,7 @@ import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
@@ -125,10 +126,9 @@ async def post(destination: Destination, body: dict[str, Any], *, timeout: float
 
 async def _post_once(destination: Destination, address: str, payload: bytes, context: ssl.SSLContext) -> Any:
     target = _host_text(address, destination.port)
-    path_and_query = destination.url.split("://", 1)[1]
-    path_and_query = path_and_query[path_and_query.find("/"):] if "/" in path_and_query else "/"
-    host_header = destination.url.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0]
-    headers = {"Content-Type": "application/json", "Accept": "application/json, */*", "Host": host_header}
+    shown = urlsplit(destination.url)  # sent as the Host header and request target; dialled at `address`
+    path_and_query = f"{shown.path or '/'}?{shown.query}" if shown.query else shown.path or "/"
+    headers = {"Content-Type": "application/json", "Accept": "application/json, */*", "Host": shown.netloc}
     secure = destination.scheme == "https"
     connector = aiohttp.TCPConnector(ssl=context if secure else False, force_close=True)
     try:
