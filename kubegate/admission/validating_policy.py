@@ -56,7 +56,7 @@ class ValidatingAdmissionPolicyAdmission:
         self._catalog = catalog
         self._compiled: dict[tuple[str, str], CompiledPolicy] = {}
 
-    async def admit(self, attributes: AdmissionAttributes) -> None:
+    async def validate(self, attributes: AdmissionAttributes) -> None:
         spec = attributes.spec
         if spec.group == GROUP and spec.plural in EXEMPT:
             return

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kubegate.registry import jobs
 from kubegate.registry.certificates.strategy import CSR_STRATEGY
 from kubegate.registry.customresources.crd_strategy import CRD_HOOKS, apply_v1_defaults
-from kubegate.registry.defaults import admissionpolicy, pods, services, workloads
+from kubegate.registry.defaults import admissionpolicy, admissionregistration, pods, services, workloads
 from kubegate.registry.spec import ResourceKey, ResourceSpec
 
 if TYPE_CHECKING:
@@ -151,6 +151,7 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
     # cluster IPs and node ports: hooks registered at start-up (kubegate.server.cluster)
     ("", "services"): Strategy(
         name_rule="dns1035", on_write=services.service_defaults, on_update=services.drop_type_dependent_fields,
+        returns_deleted_object=True,
     ),
     ("", "serviceaccounts"): Strategy(on_create=_service_account_defaults, returns_deleted_object=True),
     ("", "secrets"): Strategy(on_write=_secret_writes),
@@ -180,6 +181,12 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
     ),
     ("admissionregistration.k8s.io", "validatingadmissionpolicybindings"): Strategy(
         on_write=admissionpolicy.binding_defaults,
+    ),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"): Strategy(
+        on_write=admissionregistration.mutating_webhook_configuration_defaults
+    ),
+    ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): Strategy(
+        on_write=admissionregistration.validating_webhook_configuration_defaults
     ),
     ("certificates.k8s.io", "certificatesigningrequests"): Strategy(name_rule="path", hooks=CSR_STRATEGY),
     ("rbac.authorization.k8s.io", "roles"): _PATH_NAMES,

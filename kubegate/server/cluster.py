@@ -27,15 +27,18 @@ CONTROLLER_MANAGER = UserInfo("system:kube-controller-manager", groups=("system:
 
 def controller_client(state: APIServer) -> ControllerClient:
     """A client for kube-controller-manager's controllers: its creates pass the admission chain
-    (ServiceAccount, Priority, DefaultTolerationSeconds ...) as the controllers' requests do."""
+    (ServiceAccount, Priority, DefaultTolerationSeconds ..., and admission webhooks) as the
+    controllers' requests do."""
 
     async def admit(spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> None:
         name = str((obj.get("metadata") or {}).get("name") or "")
         attributes = AdmissionAttributes(
             operation=CREATE, spec=spec, namespace=namespace, name=name, subresource="",
             user=CONTROLLER_MANAGER, obj=obj, old=None,
+            options={"kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1"},
         )
         await state.admission.admit(attributes)
+        await state.admission.validate(attributes)
 
     return ControllerClient(state.rest, state.catalog, field_managers=state.field_managers, admit=admit)
 
