@@ -38,7 +38,7 @@ from kubegate.endpoints.state import APIServer
 from kubegate.endpoints.version import VersionInfo
 from kubegate.pki import PkiFiles
 from kubegate.registry import conversion
-from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
+from kubegate.registry.builtin import preferred_versions, served_resources
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
@@ -78,7 +78,8 @@ async def build_state(
     version = VersionInfo.parse(config.kubernetes_version)
     if backend is None:
         backend = await open_backend(config)
-    catalog = Catalog.build(BUILTIN_RESOURCES, preferred=PREFERRED_VERSIONS)
+    served = served_resources(version.minor_int)  # what a stock server of that minor serves
+    catalog = Catalog.build(served, preferred=preferred_versions(served))
     store = Cacher(
         backend, builtin={conversion.storage_key(spec) for spec in catalog}, history=config.watch_cache_size,
     )
