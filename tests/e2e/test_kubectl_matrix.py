@@ -136,7 +136,7 @@ def test_discovery_is_the_release_s(cluster: Cluster) -> None:
     assert [v for v in versions if v.startswith("flowcontrol")] == sorted(f"flowcontrol.apiserver.k8s.io/{v}" for v in flowcontrol)
     # kubectl resolves a resource to its group's preferred version, and explains that one
     assert f"flowcontrol.apiserver.k8s.io/{flowcontrol[0]}" in kubectl.ok("api-resources", "--api-group=flowcontrol.apiserver.k8s.io")
-    assert re.search(rf"^VERSION:\s+(flowcontrol\.apiserver\.k8s\.io/)?{flowcontrol[0]}$", kubectl.ok("explain", "flowschemas"), re.M)
+    assert re.search(rf"^VERSION:\s+(flowcontrol\.apiserver\.k8s\.io/)?{flowcontrol[0]}$", kubectl.ok("explain", "flowschemas"), re.MULTILINE)
     admission = kubectl.ok("api-resources", "--api-group=admissionregistration.k8s.io", "-o", "name").split()
     assert ("validatingadmissionpolicies.admissionregistration.k8s.io" in admission) == (release >= 30)
     networking = kubectl.ok("api-resources", "--api-group=networking.k8s.io", "-o", "name").split()
