@@ -513,12 +513,15 @@ def ensure_pki(
 
 def _not_writable(pki_dir: Path, exc: OSError) -> str:
     why = exc.strerror or str(exc)
-    why = why[:1].lower() + why[1:]
-    if not pki_dir.is_dir():
-        return f"PKI directory {pki_dir} cannot be created: {why}"
+    problem = "is not writable" if pki_dir.is_dir() else "cannot be created"
+    message = f"PKI directory {pki_dir} {problem}: {why[:1].lower()}{why[1:]}"
+    if not isinstance(exc, PermissionError):
+        return message
+    # Typically a directory mounted into a container, owned by root: say who may not write where.
+    where = next(p for p in (pki_dir, *pki_dir.absolute().parents) if p.is_dir())
     return (
-        f"PKI directory {pki_dir} is not writable by uid {os.getuid()}: {why} "
-        "(make it writable by that user, or choose another --pki-dir)"
+        f"{message} (uid {os.getuid()} may not write to {where}: "
+        "make it writable by that user, or choose another --pki-dir)"
     )
 
 

@@ -128,9 +128,10 @@ async def serve(config: ServerConfig) -> None:
     sock = _listen(config.bind_address, config.secure_port)
     url = config.server_url(sock.getsockname()[1])
     # the admin kubeconfig follows the address bound now, whatever an earlier start wrote
+    # the advertised address is what kubeconfigs dial, so the serving certificate must name it
+    sans = (*config.tls_san, *([config.advertise_address] if config.advertise_address else []))
     files = pki.ensure_pki(
-        config.pki_dir, server_url=url, key_type=config.key_type, extra_sans=config.tls_san,
-        rewrite_kubeconfig=True,
+        config.pki_dir, server_url=url, key_type=config.key_type, extra_sans=sans, rewrite_kubeconfig=True,
     )
     for warning in [*_version_warnings(config), *files.warnings]:
         log.warning("%s", warning)

@@ -140,8 +140,8 @@ def test_a_pki_directory_that_cannot_be_written_is_named(tmp_path: Path) -> None
         locked.chmod(0o755)
     assert result.returncode == 2
     assert result.stderr == (
-        f"kubegate: error: PKI directory {locked} is not writable by uid {os.getuid()}: permission denied "
-        "(make it writable by that user, or choose another --pki-dir)\n"
+        f"kubegate: error: PKI directory {locked} is not writable: permission denied "
+        f"(uid {os.getuid()} may not write to {locked}: make it writable by that user, or choose another --pki-dir)\n"
     )
 
 
