@@ -10,6 +10,11 @@ A span names a whole group-version (`resource` empty), one resource of a group-v
 (`selfsubjectreviews`), or one subresource (`pods/resize`). The narrowest span that names a
 row decides, so a resource added to a long-served group-version needs one line here, not code.
 
+`DEPRECATIONS` says from which minor a served API is deprecated: every request to it then
+carries the real server's Warning (`flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema is
+deprecated in v1.29+, unavailable in v1.32+; use flowcontrol.apiserver.k8s.io/v1 FlowSchema`),
+which kubectl prints. The "unavailable" release is where the span ends.
+
 Served by default means GA group-versions, plus the betas that were already on before beta
 APIs went off by default (1.24): of those only flowcontrol v1beta2/v1beta3 remain in range.
 Betas first shipped after 1.24 (servicecidrs, volumeattributesclasses, resource.k8s.io
@@ -73,6 +78,27 @@ _BY_NAME: dict[tuple[str, str, str], Span] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Deprecation:
+    """`group/version[/resource]` is deprecated from minor `since`; `use` names the replacement
+    `(group/version, kind)`, if there is one."""
+
+    group: str
+    version: str
+    resource: str
+    since: int
+    use: tuple[str, str] | None = None
+
+
+# fmt: off
+DEPRECATIONS: tuple[Deprecation, ...] = (
+    Deprecation(_FLOWCONTROL, "v1beta2", "", 26, (f"{_FLOWCONTROL}/v1beta3", "")),
+    Deprecation(_FLOWCONTROL, "v1beta3", "", 29, (f"{_FLOWCONTROL}/v1", "")),
+    Deprecation("", "v1", "endpoints", 33, ("discovery.k8s.io/v1", "EndpointSlice")),
+)
+# fmt: on
+
+
 def supported_minor(minor: int) -> int:
     """The minor whose surface is served for `minor`: itself, or the nearest one in the table."""
     return min(max(minor, OLDEST_MINOR), NEWEST_MINOR)
@@ -124,3 +150,23 @@ def preferred_versions(rows: Iterable[ResourceSpec]) -> dict[str, str]:
     for spec in rows:
         preferred.setdefault(spec.group, spec.version)
     return preferred
+
+
+def deprecation_warning(spec: ResourceSpec, minor: int) -> str | None:
+    """The Warning every request to `spec` gets from a server of `minor`, if it is deprecated.
+
+    A replacement kind left empty is the resource's own kind (a new version of the same API).
+    """
+    for found in DEPRECATIONS:
+        if (found.group, found.version) != (spec.group, spec.version) or found.resource not in ("", spec.plural):
+            continue
+        if minor < found.since:
+            return None
+        text = f"{spec.group_version} {spec.kind} is deprecated in v1.{found.since}+"
+        span = _BY_NAME.get((spec.group, spec.version, spec.plural)) or _BY_NAME.get((spec.group, spec.version, ""))
+        if span is not None and span.last < NEWEST_MINOR:
+            text += f", unavailable in v1.{span.last + 1}+"
+        if found.use is not None:
+            text += f"; use {found.use[0]} {found.use[1] or spec.kind}"
+        return text
+    return None

@@ -115,3 +115,22 @@ async def test_resources_added_later_are_served_from_their_release(start_server:
     storage = (await api.request("GET", "/apis/storage.k8s.io/v1", identity=admin)).body
     vac = next(r for r in storage["resources"] if r["name"] == "volumeattributesclasses")
     assert (vac["kind"], vac["namespaced"], vac.get("shortNames")) == ("VolumeAttributesClass", False, ["vac"])
+
+
+@pytest.mark.parametrize(
+    ("version", "path", "warning"),
+    [
+        ("1.28", f"/apis/{FLOWCONTROL}/v1beta3/flowschemas", None),
+        ("1.30", f"/apis/{FLOWCONTROL}/v1beta3/flowschemas", (f"{FLOWCONTROL}/v1beta3 FlowSchema is deprecated in v1.29+, "
+         f"unavailable in v1.32+; use {FLOWCONTROL}/v1 FlowSchema")),
+        ("1.32.4", "/api/v1/namespaces/default/endpoints", None),
+        ("1.33", "/api/v1/namespaces/default/endpoints", "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"),
+    ],
+)
+async def test_deprecated_apis_answer_with_a_warning(
+    start_server: StartServer, admin: Identity, version: str, path: str, warning: str | None,
+) -> None:
+    api = await start_server(kubernetes_version=version)
+    listed = await api.request("GET", path, identity=admin)
+    assert listed.status == 200
+    assert listed.headers.getall("Warning", []) == ([] if warning is None else [f'299 - "{warning}"'])

@@ -17,6 +17,7 @@ from kubegate.registry.builtin import (
     served_resources,
 )
 from kubegate.registry.conversion import CONVERSIONS, flowcontrol
+from kubegate.registry.spec import ResourceSpec
 
 MINORS = range(27, 36)
 FLOWCONTROL = "flowcontrol.apiserver.k8s.io"
@@ -118,3 +119,25 @@ def test_flowcontrol_betas_are_views_of_v1() -> None:
     assert flowcontrol.v1_to_v1beta2(v1) == v1beta2
     exempt = {"spec": {"type": "Exempt", "exempt": {"nominalConcurrencyShares": 0}}}
     assert flowcontrol.v1_to_v1beta2(exempt) == exempt  # only limited levels had the old name
+
+
+def _row(group: str, version: str, plural: str) -> ResourceSpec:
+    return next(s for s in ALL_BUILTIN_RESOURCES if s.version_key == (group, version, plural))
+
+
+@pytest.mark.parametrize(
+    ("row", "minor", "warning"),
+    [
+        ((FLOWCONTROL, "v1beta3", "flowschemas"), 28, None),
+        ((FLOWCONTROL, "v1beta3", "flowschemas"), 29, ("flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema is deprecated in "
+         "v1.29+, unavailable in v1.32+; use flowcontrol.apiserver.k8s.io/v1 FlowSchema")),
+        ((FLOWCONTROL, "v1beta2", "prioritylevelconfigurations"), 27, ("flowcontrol.apiserver.k8s.io/v1beta2 "
+         "PriorityLevelConfiguration is deprecated in v1.26+, unavailable in v1.29+; use "
+         "flowcontrol.apiserver.k8s.io/v1beta3 PriorityLevelConfiguration")),
+        (("", "v1", "endpoints"), 32, None),
+        (("", "v1", "endpoints"), 33, "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"),
+        ((FLOWCONTROL, "v1", "flowschemas"), 35, None),
+    ],
+)
+def test_deprecated_apis_warn_from_their_release(row: tuple[str, str, str], minor: int, warning: str | None) -> None:
+    assert lifecycle.deprecation_warning(_row(*row), minor) == warning
