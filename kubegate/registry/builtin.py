@@ -14,7 +14,8 @@ resource.k8s.io v1beta1, ...) are deliberately absent.
 
 Order is part of the data. Rows are grouped by group-version in the order the server lists them:
 the legacy core group (`/api/v1`) first, then the `/apis` groups in the apiserver's group
-priority order, with a group's preferred version first (autoscaling/v2 before autoscaling/v1).
+priority order, each group's versions by priority (autoscaling/v2 before v1; flowcontrol v1,
+v1beta3, v1beta2), so that the first version a release serves is the one it prefers.
 Inside a group-version the rows, and each row's subresources, are sorted by name as discovery
 sorts them. Verbs are sorted the same way.
 

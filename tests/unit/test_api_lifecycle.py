@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from kubegate.config import ServerConfig
+from kubegate.endpoints.version import VersionInfo
 from kubegate.registry import lifecycle
 from kubegate.registry.builtin import (
     ALL_BUILTIN_RESOURCES,
@@ -141,3 +143,7 @@ def _row(group: str, version: str, plural: str) -> ResourceSpec:
 )
 def test_deprecated_apis_warn_from_their_release(row: tuple[str, str, str], minor: int, warning: str | None) -> None:
     assert lifecycle.deprecation_warning(_row(*row), minor) == warning
+
+
+def test_the_default_minor_is_the_default_version_s() -> None:
+    assert VersionInfo.parse(ServerConfig().kubernetes_version).minor_int == lifecycle.DEFAULT_MINOR
