@@ -198,3 +198,14 @@ async def test_a_signal_ends_watches_and_closes_the_store(tmp_path: Path, signum
         async with AdminClient(again.url, pki_dir) as client:
             kept = await client.ok("GET", f"{CONFIGMAPS}/kept")
             assert kept["data"] == {"a": "1", "b": "2"}
+
+
+def test_a_release_outside_the_table_serves_the_nearest_and_says_so(tmp_path: Path) -> None:
+    with kubegate_serve(tmp_path / "pki", "--kubernetes-version", "1.36.1") as server:
+        kubectl = Kubectl(kubectl_binary(), server.kubeconfig, tmp_path / "home")
+        assert "resource.k8s.io/v1" in kubectl.ok("api-versions").split()  # 1.35's surface
+        server.process.terminate()
+        assert server.process.wait(timeout=15) == 0
+        assert server.process.stderr is not None
+        warnings = [line.split(" kubegate: ", 1)[1] for line in server.process.stderr.read().splitlines()]
+    assert warnings == ["--kubernetes-version 1.36.1: kubegate knows the APIs of 1.27 to 1.35; serving 1.35's"]
