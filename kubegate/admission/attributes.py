@@ -1,13 +1,14 @@
 """What an admission plugin sees of a write, and the contract every plugin follows.
 
-As in k8s.io/apiserver: a plugin may change the new object (mutating admission) or refuse the
-request by raising a `StatusError`. Plugins run in the order the chain lists them.
+As in k8s.io/apiserver: a plugin's mutating step (`admit`) may change the new object, its
+validating step (`validate`) may only look; either refuses the request by raising a
+`StatusError`. The chain runs every mutating step, then every validating step.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from kubegate.api.user import UserInfo
 from kubegate.registry.spec import ResourceSpec
@@ -36,5 +37,11 @@ class AdmissionAttributes:
     audit_annotations: dict[str, str] = field(default_factory=dict)
 
 
+@runtime_checkable
 class AdmissionPlugin(Protocol):
     async def admit(self, attributes: AdmissionAttributes) -> None: ...
+
+
+@runtime_checkable
+class ValidatingPlugin(Protocol):
+    async def validate(self, attributes: AdmissionAttributes) -> None: ...

@@ -8,12 +8,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from kubegate.admission import certificates as certificate_admission
-from kubegate.admission.default_toleration_seconds import DefaultTolerationSecondsAdmission
-from kubegate.admission.podsecurity.plugin import PodSecurityAdmission
-from kubegate.admission.priority import PriorityAdmission
-from kubegate.admission.rbac_escalation import RBACEscalationAdmission
-from kubegate.admission.serviceaccount import ServiceAccountAdmission
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
 from kubegate.audit.factory import build_auditor
 from kubegate.authn.factory import build_authenticator
@@ -55,6 +49,7 @@ from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
 from kubegate.server import (
+    admission_plugins,
     apiserver_endpoints,
     bootstrap,
     cluster,
@@ -92,6 +87,9 @@ async def build_state(
     `backend` is an already opened store (else the configuration's is opened).
     """
     version = VersionInfo.parse(config.kubernetes_version)
+    admission = admission_plugins.enabled_names(  # bad plugin names stop the start here
+        config.enable_admission_plugins, config.disable_admission_plugins,
+    )
     auditor = build_auditor(config)  # a bad --audit-policy-file stops the start here
     if backend is None:
         backend = await open_backend(config)
@@ -135,14 +133,8 @@ async def build_state(
     )
     await apiserver_endpoints.reconcile(rest, catalog, host=config.client_host, port=secure_port)
     await rbac_bootstrap.ensure_default_policy(rest, catalog)
-    # kube-apiserver's order: ServiceAccount, Priority, DefaultTolerationSeconds, then the rest
-    state.admission.plugins.append(ServiceAccountAdmission(store))
-    state.admission.plugins.append(PriorityAdmission(store))
-    state.admission.plugins.append(DefaultTolerationSecondsAdmission())
-    state.admission.plugins.append(PodSecurityAdmission(store, server_minor=version.minor_int))
-    state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
-    certificate_admission.install(state.admission, authorizer=state.authorizer)
-    state.admission.plugins.append(quota.admission(state))  # the last plugin, as in kube-apiserver
+    # kube-apiserver's plugins in its order, as --enable/--disable-admission-plugins choose them
+    admission_plugins.build(state, admission)
     # kube-controller-manager's controllers, in one process at a time when several share etcd
     manager.add(ClusterRoleAggregationController(informers, rest, catalog))
     # default ServiceAccounts, kube-root-ca.crt and token Secrets

@@ -1,0 +1,161 @@
+"""kube-apiserver's admission plugins as one table: their names, their order, which are on by default.
+
+`PLUGINS` lists every plugin a 1.32 kube-apiserver knows, in its run order (AllOrderedPlugins),
+with whether it is on by default, the phases it takes part in (M mutating, V validating) and the
+factory that builds kubegate's plugin from the server state. `--enable-admission-plugins` adds
+to the default set and `--disable-admission-plugins` takes from it, as in kube-apiserver; the
+order of the names in the flags does not matter. `build` appends the enabled plugins to the
+server's chain: every mutating step in table order, then every validating step in table order.
+
+A row without a factory is a plugin kubegate does not have: a default-on one is simply absent,
+and naming a default-off one in `--enable-admission-plugins` stops the server at start.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from kubegate.admission import certificates
+from kubegate.admission.always import AlwaysAdmit, AlwaysDeny
+from kubegate.admission.attributes import AdmissionPlugin, ValidatingPlugin
+from kubegate.admission.chain import ValidatingStep
+from kubegate.admission.default_class import (
+    DefaultIngressClassAdmission,
+    DefaultStorageClassAdmission,
+)
+from kubegate.admission.default_toleration_seconds import DefaultTolerationSecondsAdmission
+from kubegate.admission.limitranger import LimitRangerAdmission
+from kubegate.admission.namespace_lifecycle import NamespaceLifecycleAdmission
+from kubegate.admission.podsecurity.plugin import PodSecurityAdmission
+from kubegate.admission.priority import PriorityAdmission
+from kubegate.admission.pvc_resize import PersistentVolumeClaimResizeAdmission
+from kubegate.admission.rbac_escalation import RBACEscalationAdmission
+from kubegate.admission.runtimeclass import RuntimeClassAdmission
+from kubegate.admission.serviceaccount import ServiceAccountAdmission
+from kubegate.admission.storage_protection import StorageObjectInUseProtectionAdmission
+from kubegate.config import ConfigError
+from kubegate.endpoints.state import APIServer
+from kubegate.server import quota
+
+Plugin = AdmissionPlugin | ValidatingPlugin
+Factory = Callable[[APIServer], Plugin]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    name: str
+    #: in kube-apiserver's default set (the rest are its DefaultOffAdmissionPlugins)
+    on: bool
+    #: "M", "V" or "MV": the phases the real plugin takes part in
+    phases: str
+    #: builds kubegate's plugin; None when kubegate has none
+    factory: Factory | None = None
+
+
+#: written with the node lifecycle controller that takes the taint off again (branch h-kubelet);
+#: imported by name so that this table stands whether or not that branch is merged yet
+TAINT_NODES_MODULE = "kubegate.admission.taint_nodes_by_condition"
+
+
+def _taint_nodes_by_condition(state: APIServer) -> Plugin:
+    plugin: Plugin = importlib.import_module(TAINT_NODES_MODULE).TaintNodesByConditionAdmission()
+    return plugin
+
+
+PLUGINS: tuple[Row, ...] = (
+    Row("AlwaysAdmit", False, "MV", lambda state: AlwaysAdmit()),
+    Row("NamespaceAutoProvision", False, "M"),
+    Row("NamespaceLifecycle", True, "V", lambda state: NamespaceLifecycleAdmission()),
+    Row("NamespaceExists", False, "V"),
+    Row("LimitPodHardAntiAffinityTopology", False, "V"),
+    Row("LimitRanger", True, "MV", lambda state: LimitRangerAdmission(state.store)),
+    Row("ServiceAccount", True, "MV", lambda state: ServiceAccountAdmission(state.store)),
+    Row("NodeRestriction", False, "V"),
+    Row(
+        "TaintNodesByCondition", True, "M",
+        _taint_nodes_by_condition if importlib.util.find_spec(TAINT_NODES_MODULE) is not None else None,
+    ),
+    Row("AlwaysPullImages", False, "MV"),
+    Row("ImagePolicyWebhook", False, "V"),
+    Row("PodSecurity", True, "V", lambda state: PodSecurityAdmission(state.store, server_minor=state.version.minor_int)),
+    Row("PodNodeSelector", False, "MV"),
+    Row("Priority", True, "MV", lambda state: PriorityAdmission(state.store)),
+    Row("DefaultTolerationSeconds", True, "M", lambda state: DefaultTolerationSecondsAdmission()),
+    Row("PodTolerationRestriction", False, "MV"),
+    Row("EventRateLimit", False, "V"),
+    Row("ExtendedResourceToleration", False, "M"),
+    Row("DefaultStorageClass", True, "M", lambda state: DefaultStorageClassAdmission(state.store)),
+    Row("StorageObjectInUseProtection", True, "M", lambda state: StorageObjectInUseProtectionAdmission()),
+    Row("OwnerReferencesPermissionEnforcement", False, "V"),
+    Row("PersistentVolumeClaimResize", True, "V", lambda state: PersistentVolumeClaimResizeAdmission(state.store)),
+    Row("RuntimeClass", True, "MV", lambda state: RuntimeClassAdmission(state.store)),
+    Row("CertificateApproval", True, "V", lambda state: certificates.CertificateApproval(state.authorizer)),
+    Row("CertificateSigning", True, "V", lambda state: certificates.CertificateSigning(state.authorizer)),
+    Row("ClusterTrustBundleAttest", True, "V"),  # ClusterTrustBundles are not served
+    Row("CertificateSubjectRestriction", True, "V", lambda state: certificates.CertificateSubjectRestriction()),
+    Row("DefaultIngressClass", True, "M", lambda state: DefaultIngressClassAdmission(state.store)),
+    Row("DenyServiceExternalIPs", False, "V"),
+    Row("MutatingAdmissionPolicy", True, "M"),  # inert in 1.32 unless its alpha feature gate is on
+    Row("MutatingAdmissionWebhook", True, "M"),  # webhooks: the factory comes with the webhook dispatcher
+    Row("ValidatingAdmissionPolicy", True, "V"),  # CEL policies: the factory comes with the policy plugin
+    Row("ValidatingAdmissionWebhook", True, "V"),  # webhooks: the factory comes with the webhook dispatcher
+    Row("ResourceQuota", True, "V", quota.admission),
+    Row("AlwaysDeny", False, "MV", lambda state: AlwaysDeny()),
+)
+
+BY_NAME = {row.name: row for row in PLUGINS}
+
+
+def enabled_names(enable: Iterable[str] = (), disable: Iterable[str] = ()) -> list[str]:
+    """The plugins to run, in table order: the default set plus `enable`, minus `disable`.
+
+    Raises ConfigError, as kube-apiserver refuses to start, for unknown names, a name in both
+    lists, and (kubegate's own refusal) enabling a plugin kubegate does not have.
+    """
+    enable, disable = list(enable), list(disable)
+    problems = [
+        f'{flag}-admission-plugins plugin "{name}" is unknown'
+        for flag, names in (("enable", enable), ("disable", disable))
+        for name in names
+        if name not in BY_NAME
+    ]
+    if problems:
+        known = ", ".join(row.name for row in PLUGINS)
+        raise ConfigError(f"{'; '.join(problems)} (known plugins: {known})")
+    both = sorted(set(enable) & set(disable))
+    if both:
+        raise ConfigError(f"[{' '.join(both)}] in enable-admission-plugins and disable-admission-plugins overlapped")
+    missing = [name for name in enable if BY_NAME[name].factory is None and not BY_NAME[name].on]
+    if missing:
+        have = ", ".join(row.name for row in PLUGINS if row.factory is not None and not row.on)
+        raise ConfigError(
+            f"enable-admission-plugins: kubegate does not implement {', '.join(missing)} "
+            f"(default-off plugins it has: {have})"
+        )
+    chosen = {row.name for row in PLUGINS if row.on} | set(enable)
+    return [row.name for row in PLUGINS if row.name in chosen - set(disable)]
+
+
+def build(state: APIServer, names: Sequence[str]) -> None:
+    """Append the named plugins' steps to the server's chain, mutating then validating, in table order."""
+    chain = state.admission
+    state.rest.namespace_lifecycle = "NamespaceLifecycle" in names
+    # the RBAC registry checks escalation in its store, after mutating admission and before validating
+    escalation = RBACEscalationAdmission.for_store(state.store, authorizer=state.authorizer)
+    chain.validators.append(ValidatingStep(escalation))
+    wanted = set(names)
+    for row in PLUGINS:
+        if row.name not in wanted or row.factory is None:
+            continue
+        plugin = row.factory(state)
+        mutates = "M" in row.phases and isinstance(plugin, AdmissionPlugin)
+        if mutates:
+            chain.plugins.append(plugin)  # type: ignore[arg-type]
+        if "V" in row.phases:
+            if isinstance(plugin, ValidatingPlugin):
+                chain.validators.append(plugin)
+            elif not mutates:  # a validating plugin written as one `admit` step
+                chain.validators.append(ValidatingStep(plugin))
