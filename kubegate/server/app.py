@@ -22,6 +22,7 @@ from kubegate.controllers.informer import Informers
 from kubegate.controllers.manager import ControllerManager
 from kubegate.controllers.namespace import NamespaceController
 from kubegate.controllers.pod_termination import PodTerminationController
+from kubegate.controllers.storage_protection import PVCProtectionController, PVProtectionController
 from kubegate.endpoints import issuer_discovery, settle, virtual, warnings
 from kubegate.endpoints.context import SERVER_KEY
 from kubegate.endpoints.dispatch import dispatch
@@ -148,6 +149,9 @@ async def build_state(
     manager.add(GarbageCollector(informers, rest, catalog))
     manager.add(PodTerminationController(informers, rest, catalog))  # the kubelet's final delete of a pod
     quota.install_controller(state, manager, informers)
+    # StorageObjectInUseProtection's finalizers come off claims and volumes nothing uses any more
+    manager.add(PVCProtectionController(informers, cluster.controller_client(state)))
+    manager.add(PVProtectionController(informers, cluster.controller_client(state)))
     cluster.install(state, manager, informers)  # nodes, kubelets, scheduler, workloads, services
     await system_workloads.ensure(state)  # CoreDNS, kube-proxy and their objects in kube-system
     manager.start()

@@ -284,3 +284,25 @@ async def test_a_pod_takes_overhead_and_scheduling_from_its_runtime_class(api: I
     assert forged.body["message"] == (
         "pods \"forged\" is forbidden: pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead"
     )
+
+
+async def test_protected_claims_and_volumes_go_once_nothing_uses_them(api: InProcessServer, admin: Identity) -> None:
+    for name in ("idle", "used"):
+        assert (await api.request("POST", CLAIMS, identity=admin, json=claim(name))).status == 201
+    user = pod("user", volumes=[{"name": "v", "persistentVolumeClaim": {"claimName": "used"}}])
+    assert (await api.request("POST", PODS, identity=admin, json=user)).status == 201
+    for name in ("idle", "used"):
+        assert (await api.request("DELETE", f"{CLAIMS}/{name}", identity=admin)).status == 200
+    await api.state.settle()
+    assert (await api.request("GET", f"{CLAIMS}/idle", identity=admin)).status == 404
+    held = await api.request("GET", f"{CLAIMS}/used", identity=admin)
+    assert held.status == 200 and held.body["metadata"]["deletionTimestamp"]
+    assert held.body["metadata"]["finalizers"] == ["kubernetes.io/pvc-protection"]
+    assert (await api.request("DELETE", f"{PODS}/user?gracePeriodSeconds=0", identity=admin)).status == 200
+    await api.state.settle()
+    assert (await api.request("GET", f"{CLAIMS}/used", identity=admin)).status == 404
+    volume = {"metadata": {"name": "pv2"}, "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "hostPath": {"path": "/tmp/pv2"}}}
+    assert (await api.request("POST", "/api/v1/persistentvolumes", identity=admin, json=volume)).status == 201
+    assert (await api.request("DELETE", "/api/v1/persistentvolumes/pv2", identity=admin)).status == 200
+    await api.state.settle()
+    assert (await api.request("GET", "/api/v1/persistentvolumes/pv2", identity=admin)).status == 404
