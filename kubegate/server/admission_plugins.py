@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from kubegate.admission import certificates
 from kubegate.admission.always import AlwaysAdmit, AlwaysDeny
+from kubegate.admission.always_pull_images import AlwaysPullImagesAdmission
 from kubegate.admission.attributes import AdmissionPlugin, ValidatingPlugin
 from kubegate.admission.chain import ValidatingStep
 from kubegate.admission.default_class import (
@@ -27,6 +28,7 @@ from kubegate.admission.default_class import (
     DefaultStorageClassAdmission,
 )
 from kubegate.admission.default_toleration_seconds import DefaultTolerationSecondsAdmission
+from kubegate.admission.deny_service_external_ips import DenyServiceExternalIPsAdmission
 from kubegate.admission.limitranger import LimitRangerAdmission
 from kubegate.admission.namespace_lifecycle import NamespaceLifecycleAdmission
 from kubegate.admission.podsecurity.plugin import PodSecurityAdmission
@@ -78,7 +80,7 @@ PLUGINS: tuple[Row, ...] = (
         "TaintNodesByCondition", True, "M",
         _taint_nodes_by_condition if importlib.util.find_spec(TAINT_NODES_MODULE) is not None else None,
     ),
-    Row("AlwaysPullImages", False, "MV"),
+    Row("AlwaysPullImages", False, "MV", lambda state: AlwaysPullImagesAdmission()),
     Row("ImagePolicyWebhook", False, "V"),
     Row("PodSecurity", True, "V", lambda state: PodSecurityAdmission(state.store, server_minor=state.version.minor_int)),
     Row("PodNodeSelector", False, "MV"),
@@ -97,7 +99,7 @@ PLUGINS: tuple[Row, ...] = (
     Row("ClusterTrustBundleAttest", True, "V"),  # ClusterTrustBundles are not served
     Row("CertificateSubjectRestriction", True, "V", lambda state: certificates.CertificateSubjectRestriction()),
     Row("DefaultIngressClass", True, "M", lambda state: DefaultIngressClassAdmission(state.store)),
-    Row("DenyServiceExternalIPs", False, "V"),
+    Row("DenyServiceExternalIPs", False, "V", lambda state: DenyServiceExternalIPsAdmission()),
     Row("MutatingAdmissionPolicy", True, "M"),  # inert in 1.32 unless its alpha feature gate is on
     Row("MutatingAdmissionWebhook", True, "M"),  # webhooks: the factory comes with the webhook dispatcher
     Row("ValidatingAdmissionPolicy", True, "V"),  # CEL policies: the factory comes with the policy plugin

@@ -69,7 +69,7 @@ def test_the_flags_add_and_remove_plugins_and_refuse_unknown_ones() -> None:
         enabled_names(enable=["NodeRestriction"])
     assert str(missing.value) == (
         "enable-admission-plugins: kubegate does not implement NodeRestriction "
-        "(default-off plugins it has: AlwaysAdmit, AlwaysDeny)"
+        "(default-off plugins it has: AlwaysAdmit, AlwaysPullImages, DenyServiceExternalIPs, AlwaysDeny)"
     )
 
 
@@ -91,6 +91,19 @@ async def test_always_deny_refuses_every_write(start_server: StartServer, admin:
     refused = await api.request("POST", f"{NS}/configmaps", identity=admin, json={"metadata": {"name": "c"}})
     assert refused.status == 403
     assert refused.body["message"] == 'configmaps "c" is forbidden: admission control is denying all modifications'
+
+
+async def test_the_hardening_plugins_when_enabled(start_server: StartServer, admin: Identity) -> None:
+    api = await start_server(enable_admission_plugins=("AlwaysPullImages", "DenyServiceExternalIPs"))
+    web = {**container("c"), "imagePullPolicy": "IfNotPresent"}
+    created = await api.request("POST", PODS, identity=admin, json=pod("p", web))
+    assert created.body["spec"]["containers"][0]["imagePullPolicy"] == "Always"
+    service = {"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}], "externalIPs": ["203.0.113.7"]}}
+    refused = await api.request("POST", f"{NS}/services", identity=admin, json=service)
+    assert refused.status == 403
+    assert refused.body["message"] == 'services "s" is forbidden: Use of external IPs is denied by admission control'
+    plain = await api.request("POST", f"{NS}/services", identity=admin, json={**service, "spec": {"ports": [{"port": 80}]}})
+    assert plain.status == 201, plain.text
 
 
 async def test_the_system_namespaces_may_not_be_deleted(api: InProcessServer, admin: Identity) -> None:
@@ -139,6 +152,19 @@ async def test_a_pod_gets_the_limit_range_defaults_and_the_annotation(api: InPro
     assert limited.body["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "1"  # the limit, as decoding sets it
     assert limited.body["metadata"]["annotations"]["kubernetes.io/limit-ranger"] == (
         "LimitRanger plugin set: memory request for container c; memory limit for container c"
+    )
+
+
+async def test_a_request_above_the_default_limit_is_invalid(api: InProcessServer, admin: Identity) -> None:
+    """The LimitRange documentation's example: the default limit lands below the request the pod asks for."""
+    await limit_range(api, admin, {
+        "type": "Container", "default": {"cpu": "500m"}, "defaultRequest": {"cpu": "500m"}, "max": {"cpu": "1"}, "min": {"cpu": "100m"},
+    })
+    refused = await api.request("POST", PODS, identity=admin, json=pod("conflict", container("demo", requests={"cpu": "700m"})))
+    assert refused.status == 422
+    assert refused.body["message"] == (
+        'Pod "conflict" is invalid: spec.containers[0].resources.requests: Invalid value: "700m": '
+        "must be less than or equal to cpu limit of 500m"
     )
 
 
