@@ -4,8 +4,10 @@
 with whether it is on by default, the phases it takes part in (M mutating, V validating) and the
 factory that builds kubegate's plugin from the server state. `--enable-admission-plugins` adds
 to the default set and `--disable-admission-plugins` takes from it, as in kube-apiserver; the
-order of the names in the flags does not matter. `build` appends the enabled plugins to the
-server's chain: every mutating step in table order, then every validating step in table order.
+order of the names in the flags does not matter. `build` puts the enabled plugins in the
+server's chain: their mutating steps (`admit`, run by the verb handlers) in table order, and
+their validating steps (`validate`, run by the registry on the object it is about to store) in
+table order, so every validating step sees what all the mutating ones made of the object.
 
 A row without a factory is a plugin kubegate does not have: a default-on one is simply absent,
 and naming a default-off one in `--enable-admission-plugins` stops the server at start.
@@ -13,15 +15,14 @@ and naming a default-off one in `--enable-admission-plugins` stops the server at
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kubegate.admission import certificates
 from kubegate.admission.always import AlwaysAdmit, AlwaysDeny
 from kubegate.admission.always_pull_images import AlwaysPullImagesAdmission
-from kubegate.admission.attributes import AdmissionPlugin, ValidatingPlugin
+from kubegate.admission.attributes import AdmissionPlugin, ValidationPlugin
 from kubegate.admission.chain import ValidatingStep
 from kubegate.admission.default_class import (
     DefaultIngressClassAdmission,
@@ -38,11 +39,20 @@ from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.admission.runtimeclass import RuntimeClassAdmission
 from kubegate.admission.serviceaccount import ServiceAccountAdmission
 from kubegate.admission.storage_protection import StorageObjectInUseProtectionAdmission
+from kubegate.admission.taint_nodes_by_condition import TaintNodesByConditionAdmission
+from kubegate.admission.validating_policy import ValidatingAdmissionPolicyAdmission
+from kubegate.admission.webhook import conditions as webhook_conditions
+from kubegate.admission.webhook.configuration import MUTATING, VALIDATING, WebhookSource
+from kubegate.admission.webhook.matching import Matcher
+from kubegate.admission.webhook.mutating import MutatingWebhookAdmission
+from kubegate.admission.webhook.validating import ValidatingWebhookAdmission
 from kubegate.config import ConfigError
 from kubegate.endpoints.state import APIServer
+from kubegate.registry.rest import GenericStore
+from kubegate.registry.spec import ResourceSpec
 from kubegate.server import quota
 
-Plugin = AdmissionPlugin | ValidatingPlugin
+Plugin = AdmissionPlugin | ValidationPlugin
 Factory = Callable[[APIServer], Plugin]
 
 
@@ -57,14 +67,26 @@ class Row:
     factory: Factory | None = None
 
 
-#: written with the node lifecycle controller that takes the taint off again (branch h-kubelet);
-#: imported by name so that this table stands whether or not that branch is merged yet
-TAINT_NODES_MODULE = "kubegate.admission.taint_nodes_by_condition"
+def _decoding_defaults(rest: GenericStore) -> Callable[[ResourceSpec, dict[str, Any]], None]:
+    """The defaults decoding gives an incoming object (the strategy's on_write), for webhooks."""
+
+    def apply(spec: ResourceSpec, obj: dict[str, Any]) -> None:
+        on_write = rest.strategy_of(spec).on_write
+        if on_write is not None:
+            on_write(obj)
+
+    return apply
 
 
-def _taint_nodes_by_condition(state: APIServer) -> Plugin:
-    plugin: Plugin = importlib.import_module(TAINT_NODES_MODULE).TaintNodesByConditionAdmission()
-    return plugin
+def _mutating_webhooks(state: APIServer) -> Plugin:
+    matcher = Matcher(state.store, state.catalog, conditions=webhook_conditions.evaluate)
+    source = WebhookSource(state.store, MUTATING, mutating=True)
+    return MutatingWebhookAdmission(source, matcher, cache=state.store, defaulter=_decoding_defaults(state.rest))
+
+
+def _validating_webhooks(state: APIServer) -> Plugin:
+    matcher = Matcher(state.store, state.catalog, conditions=webhook_conditions.evaluate)
+    return ValidatingWebhookAdmission(WebhookSource(state.store, VALIDATING, mutating=False), matcher, cache=state.store)
 
 
 PLUGINS: tuple[Row, ...] = (
@@ -76,10 +98,7 @@ PLUGINS: tuple[Row, ...] = (
     Row("LimitRanger", True, "MV", lambda state: LimitRangerAdmission(state.store)),
     Row("ServiceAccount", True, "MV", lambda state: ServiceAccountAdmission(state.store)),
     Row("NodeRestriction", False, "V"),
-    Row(
-        "TaintNodesByCondition", True, "M",
-        _taint_nodes_by_condition if importlib.util.find_spec(TAINT_NODES_MODULE) is not None else None,
-    ),
+    Row("TaintNodesByCondition", True, "M", lambda state: TaintNodesByConditionAdmission()),
     Row("AlwaysPullImages", False, "MV", lambda state: AlwaysPullImagesAdmission()),
     Row("ImagePolicyWebhook", False, "V"),
     Row("PodSecurity", True, "V", lambda state: PodSecurityAdmission(state.store, server_minor=state.version.minor_int)),
@@ -101,9 +120,9 @@ PLUGINS: tuple[Row, ...] = (
     Row("DefaultIngressClass", True, "M", lambda state: DefaultIngressClassAdmission(state.store)),
     Row("DenyServiceExternalIPs", False, "V", lambda state: DenyServiceExternalIPsAdmission()),
     Row("MutatingAdmissionPolicy", True, "M"),  # inert in 1.32 unless its alpha feature gate is on
-    Row("MutatingAdmissionWebhook", True, "M"),  # webhooks: the factory comes with the webhook dispatcher
-    Row("ValidatingAdmissionPolicy", True, "V"),  # CEL policies: the factory comes with the policy plugin
-    Row("ValidatingAdmissionWebhook", True, "V"),  # webhooks: the factory comes with the webhook dispatcher
+    Row("MutatingAdmissionWebhook", True, "M", _mutating_webhooks),
+    Row("ValidatingAdmissionPolicy", True, "V", lambda state: ValidatingAdmissionPolicyAdmission(state.store, state.catalog)),
+    Row("ValidatingAdmissionWebhook", True, "V", _validating_webhooks),
     Row("ResourceQuota", True, "V", quota.admission),
     Row("AlwaysDeny", False, "MV", lambda state: AlwaysDeny()),
 )
@@ -145,9 +164,6 @@ def build(state: APIServer, names: Sequence[str]) -> None:
     """Append the named plugins' steps to the server's chain, mutating then validating, in table order."""
     chain = state.admission
     state.rest.namespace_lifecycle = "NamespaceLifecycle" in names
-    # the RBAC registry checks escalation in its store, after mutating admission and before validating
-    escalation = RBACEscalationAdmission.for_store(state.store, authorizer=state.authorizer)
-    chain.validators.append(ValidatingStep(escalation))
     wanted = set(names)
     for row in PLUGINS:
         if row.name not in wanted or row.factory is None:
@@ -157,7 +173,10 @@ def build(state: APIServer, names: Sequence[str]) -> None:
         if mutates:
             chain.plugins.append(plugin)  # type: ignore[arg-type]
         if "V" in row.phases:
-            if isinstance(plugin, ValidatingPlugin):
+            if isinstance(plugin, ValidationPlugin):
                 chain.validators.append(plugin)
             elif not mutates:  # a validating plugin written as one `admit` step
                 chain.validators.append(ValidatingStep(plugin))
+    # not a plugin: the RBAC registry refuses escalation before its strategy validates the object,
+    # so after every mutating step and before the validating phase
+    chain.plugins.append(RBACEscalationAdmission.for_store(state.store, authorizer=state.authorizer))
