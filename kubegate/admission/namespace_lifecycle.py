@@ -1,5 +1,7 @@
 """NamespaceLifecycle, the admission half: the system namespaces cannot be deleted.
 
+Like the real plugin, it decides in the mutating phase (its Admit), before anything is stored.
+
 A DELETE of `default`, `kube-system` or `kube-public` is a 403 (`namespaces "default" is
 forbidden: this namespace may not be deleted`). The other half (no new content in a namespace
 that does not exist or is being terminated) sits where the store creates objects,
@@ -15,7 +17,7 @@ IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 
 class NamespaceLifecycleAdmission:
-    async def validate(self, attributes: AdmissionAttributes) -> None:
+    async def admit(self, attributes: AdmissionAttributes) -> None:
         spec = attributes.spec
         if (spec.group, spec.plural) != ("", "namespaces") or attributes.subresource:
             return

@@ -15,6 +15,7 @@ and naming a default-off one in `--enable-admission-plugins` stops the server at
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,8 @@ from kubegate.registry.rest import GenericStore
 from kubegate.registry.spec import ResourceSpec
 from kubegate.server import quota
 
+log = logging.getLogger(__name__)
+
 Plugin = AdmissionPlugin | ValidationPlugin
 Factory = Callable[[APIServer], Plugin]
 
@@ -61,7 +64,8 @@ class Row:
     name: str
     #: in kube-apiserver's default set (the rest are its DefaultOffAdmissionPlugins)
     on: bool
-    #: "M", "V" or "MV": the phases the real plugin takes part in
+    #: "M", "V" or "MV": the phases the real plugin takes part in (its Admit, its Validate), as
+    #: kube-apiserver's "Loaded N mutating/validating admission controller(s)" lines list them
     phases: str
     #: builds kubegate's plugin; None when kubegate has none
     factory: Factory | None = None
@@ -92,12 +96,12 @@ def _validating_webhooks(state: APIServer) -> Plugin:
 PLUGINS: tuple[Row, ...] = (
     Row("AlwaysAdmit", False, "MV", lambda state: AlwaysAdmit()),
     Row("NamespaceAutoProvision", False, "M"),
-    Row("NamespaceLifecycle", True, "V", lambda state: NamespaceLifecycleAdmission()),
+    Row("NamespaceLifecycle", True, "M", lambda state: NamespaceLifecycleAdmission()),
     Row("NamespaceExists", False, "V"),
     Row("LimitPodHardAntiAffinityTopology", False, "V"),
     Row("LimitRanger", True, "MV", lambda state: LimitRangerAdmission(state.store)),
     Row("ServiceAccount", True, "MV", lambda state: ServiceAccountAdmission(state.store)),
-    Row("NodeRestriction", False, "V"),
+    Row("NodeRestriction", False, "M"),
     Row("TaintNodesByCondition", True, "M", lambda state: TaintNodesByConditionAdmission()),
     Row("AlwaysPullImages", False, "MV", lambda state: AlwaysPullImagesAdmission()),
     Row("ImagePolicyWebhook", False, "V"),
@@ -165,6 +169,8 @@ def build(state: APIServer, names: Sequence[str]) -> None:
     chain = state.admission
     state.rest.namespace_lifecycle = "NamespaceLifecycle" in names
     wanted = set(names)
+    mutating: list[str] = []
+    validating: list[str] = []
     for row in PLUGINS:
         if row.name not in wanted or row.factory is None:
             continue
@@ -177,6 +183,15 @@ def build(state: APIServer, names: Sequence[str]) -> None:
                 chain.validators.append(plugin)
             elif not mutates:  # a validating plugin written as one `admit` step
                 chain.validators.append(ValidatingStep(plugin))
+        # named by the real plugin's phases (kubegate's ServiceAccount and Priority check in `admit`)
+        for phase, loaded in (("M", mutating), ("V", validating)):
+            if phase in row.phases:
+                loaded.append(row.name)
+    for kind, loaded in (("mutating", mutating), ("validating", validating)):
+        log.info(
+            "Loaded %d %s admission controller(s) successfully in the following order: %s.",
+            len(loaded), kind, ",".join(loaded),
+        )
     # not a plugin: the RBAC registry refuses escalation before its strategy validates the object,
     # so after every mutating step and before the validating phase
     chain.plugins.append(RBACEscalationAdmission.for_store(state.store, authorizer=state.authorizer))

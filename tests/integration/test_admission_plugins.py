@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -73,6 +74,23 @@ def test_the_flags_add_and_remove_plugins_and_refuse_unknown_ones() -> None:
     )
 
 
+async def test_the_start_up_log_names_the_plugins_as_kube_apiserver_does(
+    start_server: StartServer, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A kubeadm 1.31 kube-apiserver's two lines, without NodeRestriction (kubegate has none)."""
+    with caplog.at_level(logging.INFO, logger="kubegate.server.admission_plugins"):
+        await start_server(disable_admission_plugins=("ClusterTrustBundleAttest",))
+    assert [record.getMessage() for record in caplog.records if record.name == "kubegate.server.admission_plugins"] == [
+        "Loaded 11 mutating admission controller(s) successfully in the following order: NamespaceLifecycle,"
+        "LimitRanger,ServiceAccount,TaintNodesByCondition,Priority,DefaultTolerationSeconds,DefaultStorageClass,"
+        "StorageObjectInUseProtection,RuntimeClass,DefaultIngressClass,MutatingAdmissionWebhook.",
+        "Loaded 12 validating admission controller(s) successfully in the following order: LimitRanger,"
+        "ServiceAccount,PodSecurity,Priority,PersistentVolumeClaimResize,RuntimeClass,CertificateApproval,"
+        "CertificateSigning,CertificateSubjectRestriction,ValidatingAdmissionPolicy,ValidatingAdmissionWebhook,"
+        "ResourceQuota.",
+    ]
+
+
 async def test_disabled_plugins_do_not_run(start_server: StartServer, admin: Identity) -> None:
     api = await start_server(disable_admission_plugins=("PodSecurity", "ResourceQuota", "NamespaceLifecycle"))
     labelled = {"metadata": {"name": "locked", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
@@ -81,7 +99,7 @@ async def test_disabled_plugins_do_not_run(start_server: StartServer, admin: Ide
     assert (await api.request("POST", "/api/v1/namespaces/locked/resourcequotas", identity=admin, json=quota)).status == 201
     admitted = await api.request("POST", "/api/v1/namespaces/locked/pods", identity=admin, json=pod("free"))
     assert admitted.status == 201, admitted.text
-    # without NamespaceLifecycle, objects may land in a namespace that does not exist, and default may go
+    # without NamespaceLifecycle, objects may land in a namespace that does not exist
     orphan = await api.request("POST", "/api/v1/namespaces/nowhere/configmaps", identity=admin, json={"metadata": {"name": "c"}})
     assert orphan.status == 201, orphan.text
 
