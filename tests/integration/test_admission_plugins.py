@@ -81,13 +81,13 @@ async def test_the_start_up_log_names_the_plugins_as_kube_apiserver_does(
     with caplog.at_level(logging.INFO, logger="kubegate.server.admission_plugins"):
         await start_server(disable_admission_plugins=("ClusterTrustBundleAttest",))
     assert [record.getMessage() for record in caplog.records if record.name == "kubegate.server.admission_plugins"] == [
-        "Loaded 11 mutating admission controller(s) successfully in the following order: NamespaceLifecycle,"
+        ("Loaded 11 mutating admission controller(s) successfully in the following order: NamespaceLifecycle,"
         "LimitRanger,ServiceAccount,TaintNodesByCondition,Priority,DefaultTolerationSeconds,DefaultStorageClass,"
-        "StorageObjectInUseProtection,RuntimeClass,DefaultIngressClass,MutatingAdmissionWebhook.",
-        "Loaded 12 validating admission controller(s) successfully in the following order: LimitRanger,"
+        "StorageObjectInUseProtection,RuntimeClass,DefaultIngressClass,MutatingAdmissionWebhook."),
+        ("Loaded 12 validating admission controller(s) successfully in the following order: LimitRanger,"
         "ServiceAccount,PodSecurity,Priority,PersistentVolumeClaimResize,RuntimeClass,CertificateApproval,"
         "CertificateSigning,CertificateSubjectRestriction,ValidatingAdmissionPolicy,ValidatingAdmissionWebhook,"
-        "ResourceQuota.",
+        "ResourceQuota."),
     ]
 
 
