@@ -350,3 +350,13 @@ async def test_protected_claims_and_volumes_go_once_nothing_uses_them(api: InPro
     assert (await api.request("DELETE", "/api/v1/persistentvolumes/pv2", identity=admin)).status == 200
     await api.state.settle()
     assert (await api.request("GET", "/api/v1/persistentvolumes/pv2", identity=admin)).status == 404
+
+
+async def test_a_namespace_with_a_claim_in_use_is_deleted_completely(api: InProcessServer, admin: Identity) -> None:
+    assert (await api.request("POST", "/api/v1/namespaces", identity=admin, json={"metadata": {"name": "scratch"}})).status == 201
+    assert (await api.request("POST", "/api/v1/namespaces/scratch/persistentvolumeclaims", identity=admin, json=claim("data"))).status == 201
+    user = pod("user", volumes=[{"name": "v", "persistentVolumeClaim": {"claimName": "data"}}])
+    assert (await api.request("POST", "/api/v1/namespaces/scratch/pods", identity=admin, json=user)).status == 201
+    assert (await api.request("DELETE", "/api/v1/namespaces/scratch", identity=admin)).status == 200
+    await api.state.settle()
+    assert (await api.request("GET", "/api/v1/namespaces/scratch", identity=admin)).status == 404
