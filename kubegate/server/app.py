@@ -44,7 +44,7 @@ from kubegate.endpoints.state import APIServer
 from kubegate.endpoints.version import VersionInfo
 from kubegate.pki import PkiFiles
 from kubegate.registry import conversion
-from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
+from kubegate.registry.builtin import preferred_versions, served_resources
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
@@ -94,7 +94,8 @@ async def build_state(
     auditor = build_auditor(config)  # a bad --audit-policy-file stops the start here
     if backend is None:
         backend = await open_backend(config)
-    catalog = Catalog.build(BUILTIN_RESOURCES, preferred=PREFERRED_VERSIONS)
+    served = served_resources(version.minor_int)  # what a stock server of that minor serves
+    catalog = Catalog.build(served, preferred=preferred_versions(served))
     store = Cacher(
         backend, builtin={conversion.storage_key(spec) for spec in catalog}, history=config.watch_cache_size,
     )
