@@ -143,6 +143,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("the simulated cluster", "nodes"),
     ("authentication", "client-ca-file"),
     ("authorization", "authorization-mode"),
+    ("admission", "enable-admission-plugins"),
+    ("auditing", "audit-policy-file"),
     ("controllers", "legacy-service-account-token-secrets"),
 )
 
