@@ -114,6 +114,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("authorization-webhook-cache-unauthorized-ttl", "duration", 30.0, "how long webhook denials are cached"),
     Option("authorization-webhook-version", "str", "v1beta1", "SubjectAccessReview version the webhook speaks (v1 or v1beta1)"),
     Option("authorization-config", "path", None, "AuthorizationConfiguration file (replaces --authorization-mode)"),
+    # admission
+    Option("enable-admission-plugins", "list", (), "admission plugins to run besides the default ones (kube-apiserver's names, e.g. AlwaysDeny)"),
+    Option("disable-admission-plugins", "list", (), "default admission plugins not to run (e.g. PodSecurity,ResourceQuota)"),
     # auditing
     Option("audit-policy-file", "path", None, "audit.k8s.io/v1 Policy: which requests are audited, at which level"),
     Option("audit-log-path", "str", "", "write audit events to this file as JSON lines ('-' for standard output)"),
@@ -140,6 +143,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("the simulated cluster", "nodes"),
     ("authentication", "client-ca-file"),
     ("authorization", "authorization-mode"),
+    ("admission", "enable-admission-plugins"),
+    ("auditing", "audit-policy-file"),
     ("controllers", "legacy-service-account-token-secrets"),
 )
 
@@ -230,6 +235,8 @@ class ServerConfig:
     authorization_webhook_cache_unauthorized_ttl: float = 30.0
     authorization_webhook_version: str = "v1beta1"
     authorization_config: Path | None = None
+    enable_admission_plugins: tuple[str, ...] = ()
+    disable_admission_plugins: tuple[str, ...] = ()
     audit_policy_file: Path | None = None
     audit_log_path: str = ""
     audit_log_maxage: int = 366

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kubegate.registry import jobs
 from kubegate.registry.certificates.strategy import CSR_STRATEGY
 from kubegate.registry.customresources.crd_strategy import CRD_HOOKS, apply_v1_defaults
-from kubegate.registry.defaults import admissionpolicy, admissionregistration, pods, services, workloads
+from kubegate.registry.defaults import (
+    admissionpolicy,
+    admissionregistration,
+    limitranges,
+    pods,
+    services,
+    workloads,
+)
 from kubegate.registry.spec import ResourceKey, ResourceSpec
 
 if TYPE_CHECKING:
@@ -155,6 +162,7 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
     ),
     ("", "serviceaccounts"): Strategy(on_create=_service_account_defaults, returns_deleted_object=True),
     ("", "secrets"): Strategy(on_write=_secret_writes),
+    ("", "limitranges"): Strategy(on_write=limitranges.limit_range_defaults),
     ("storage.k8s.io", "storageclasses"): Strategy(returns_deleted_object=True),
     ("", "replicationcontrollers"): Strategy(tracks_generation=True, on_write=workloads.replication_controller_defaults),
     ("", "events"): Strategy(allow_create_on_update=True),
