@@ -9,6 +9,7 @@ served version shares its row); everything else uses `DEFAULT`.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kubegate.registry import jobs
 from kubegate.registry.certificates.strategy import CSR_STRATEGY
 from kubegate.registry.customresources.crd_strategy import CRD_HOOKS, apply_v1_defaults
-from kubegate.registry.defaults import pods, services, workloads
+from kubegate.registry.defaults import kinds, pods, services, workloads
 from kubegate.registry.spec import ResourceKey, ResourceSpec
 
 if TYPE_CHECKING:
@@ -178,6 +179,30 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
     ("rbac.authorization.k8s.io", "rolebindings"): _PATH_NAMES,
     ("rbac.authorization.k8s.io", "clusterrolebindings"): _PATH_NAMES,
 }
+
+
+def _then(first: CreateHook | None, second: CreateHook | None) -> CreateHook | None:
+    if first is None or second is None:
+        return first or second
+
+    def both(obj: dict[str, Any]) -> None:
+        first(obj)
+        second(obj)
+
+    return both
+
+
+def _with_defaulters(strategies: dict[ResourceKey, Strategy]) -> None:
+    """Lay each kind's defaulter (`kubegate.registry.defaults.kinds`) under its strategy: the
+    defaults first, as decoding comes before anything the strategy does."""
+    for key, defaulter in kinds.DEFAULTERS.items():
+        base = strategies.get(key, DEFAULT)
+        strategies[key] = dataclasses.replace(
+            base, on_write=_then(defaulter.on_write, base.on_write), on_create=_then(defaulter.on_create, base.on_create)
+        )
+
+
+_with_defaulters(STRATEGIES)
 
 
 def strategy_for(spec: ResourceSpec) -> Strategy:

@@ -1,0 +1,46 @@
+"""Which defaulter each resource gets, for the kinds whose strategy row does not name one.
+
+The strategies of workloads, Pods, Services and Secrets call their defaults themselves
+(`kubegate.registry.strategy`); every other built-in kind that the real server defaults is a
+row here, and `strategy` lays it under that resource's strategy: `on_write` on every create and
+update (decoding), `on_create` for status defaults, which hold only once the status a client
+sent on create has been dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kubegate.registry.defaults import autoscaling, cluster, flowcontrol, networking, rbac, storage
+
+Hook = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Defaulter:
+    on_write: Hook | None = None
+    on_create: Hook | None = None
+
+
+#: (group, plural) -> its defaulter
+DEFAULTERS: Mapping[tuple[str, str], Defaulter] = {
+    ("", "persistentvolumes"): Defaulter(storage.persistent_volume_defaults, storage.pending_status),
+    ("", "persistentvolumeclaims"): Defaulter(storage.claim_defaults, storage.pending_status),
+    ("", "endpoints"): Defaulter(networking.endpoints_defaults),
+    ("", "limitranges"): Defaulter(cluster.limit_range_defaults),
+    ("", "nodes"): Defaulter(on_create=cluster.node_status_defaults),
+    ("discovery.k8s.io", "endpointslices"): Defaulter(networking.endpoint_slice_defaults),
+    ("networking.k8s.io", "networkpolicies"): Defaulter(networking.network_policy_defaults),
+    ("networking.k8s.io", "ingressclasses"): Defaulter(networking.ingress_class_defaults),
+    ("rbac.authorization.k8s.io", "rolebindings"): Defaulter(rbac.binding_defaults),
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): Defaulter(rbac.binding_defaults),
+    ("autoscaling", "horizontalpodautoscalers"): Defaulter(autoscaling.horizontal_pod_autoscaler_defaults),
+    ("scheduling.k8s.io", "priorityclasses"): Defaulter(cluster.priority_class_defaults),
+    ("storage.k8s.io", "storageclasses"): Defaulter(storage.storage_class_defaults),
+    ("storage.k8s.io", "csidrivers"): Defaulter(storage.csi_driver_defaults),
+    ("flowcontrol.apiserver.k8s.io", "flowschemas"): Defaulter(flowcontrol.flow_schema_defaults),
+    ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"): Defaulter(flowcontrol.priority_level_defaults),
+    ("apiregistration.k8s.io", "apiservices"): Defaulter(cluster.api_service_defaults),
+}
