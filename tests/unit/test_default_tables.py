@@ -123,7 +123,7 @@ def test_every_row_names_a_field_that_takes_its_value(table: str) -> None:
                 wrong.append(f"{definition} has no field {row.path}")
             elif kind is None and set(schema) & {"oneOf", "anyOf"}:
                 continue  # int-or-string, quantity
-            elif kind not in _TYPES or not isinstance(row.value, _TYPES[kind]) or (
+            elif not isinstance(kind, str) or kind not in _TYPES or not isinstance(row.value, _TYPES[kind]) or (
                 kind == "integer" and isinstance(row.value, bool)
             ):
                 wrong.append(f"{definition}.{row.path} is {kind}, the default is {row.value!r}")

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from kubegate.registry.defaults import autoscaling, cluster, flowcontrol, networking, pods, rbac, storage
+from kubegate.registry.defaults import (
+    autoscaling,
+    cluster,
+    flowcontrol,
+    networking,
+    pods,
+    rbac,
+    storage,
+)
 
 Case = tuple[Callable[[dict[str, Any]], None], dict[str, Any], dict[str, Any]]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubegate.registry.defaults.engine import Default, apply, apply_each, dicts, present
 from kubegate.registry.defaults import volumes
+from kubegate.registry.defaults.engine import Default, apply, apply_each, dicts, present
 
 #: SetDefaults_PodSpec
 SPEC: tuple[Default, ...] = (
