@@ -74,6 +74,11 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
          "spec.limited.limitResponse.queuing": {"queues": 64, "handSize": 8, "queueLengthLimit": 50}}),
     "limitrange": (f"{NS}/limitranges", {"spec": {"limits": [{"type": "Container", "max": {"cpu": "2"}}]}},
                    {"spec.limits.0.default": {"cpu": "2"}, "spec.limits.0.defaultRequest": {"cpu": "2"}}),
+    "statefulset-claims": ("/apis/apps/v1/namespaces/default/statefulsets", {"spec": {
+        "serviceName": "db", "selector": {"matchLabels": {"app": "x"}}, "template": _TEMPLATE,
+        "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"]}}]}},
+        {"spec.volumeClaimTemplates.0.spec.volumeMode": "Filesystem",
+         "spec.volumeClaimTemplates.0.status": {"phase": "Pending"}}),
     "secret": (f"{NS}/secrets", {"data": {}}, {"type": "Opaque"}),
     "deployment-template": ("/apis/apps/v1/namespaces/default/deployments", {"spec": {
         "selector": {"matchLabels": {"app": "x"}}, "template": {**_TEMPLATE, "spec": {
