@@ -117,3 +117,15 @@ async def test_an_update_that_leaves_defaults_out_gets_them_again(api: InProcess
     assert replaced.body["spec"]["policyTypes"] == ["Ingress"]
     assert replaced.body["spec"]["ingress"][0]["ports"][0]["protocol"] == "TCP"
     assert replaced.body["metadata"]["resourceVersion"] == created.body["metadata"]["resourceVersion"]
+
+
+async def test_a_namespace_keeps_its_name_label(api: InProcessServer, admin: Identity) -> None:
+    created = await api.request("POST", "/api/v1/namespaces", identity=admin, json={"metadata": {"name": "team"}})
+    assert created.status == 201, created.text
+    patched = await api.request(
+        "PATCH", "/api/v1/namespaces/team", identity=admin,
+        json={"metadata": {"labels": {"kubernetes.io/metadata.name": None, "tier": "web"}}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert patched.status == 200, patched.text
+    assert patched.body["metadata"]["labels"] == {"kubernetes.io/metadata.name": "team", "tier": "web"}

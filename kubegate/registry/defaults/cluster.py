@@ -1,6 +1,6 @@
-"""Defaults of the cluster's own configuration kinds: PriorityClasses (scheduling/v1),
-APIServices (apiregistration/v1 SetDefaults_ServiceReference), LimitRanges (core/v1
-SetDefaults_LimitRangeItem) and Nodes (core/v1 SetDefaults_NodeStatus)."""
+"""Defaults of the cluster's own configuration kinds: Namespaces (core/v1 SetDefaults_Namespace),
+PriorityClasses (scheduling/v1), APIServices (apiregistration/v1 SetDefaults_ServiceReference),
+LimitRanges (core/v1 SetDefaults_LimitRangeItem) and Nodes (core/v1 SetDefaults_NodeStatus)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,23 @@ LIMIT_RANGE_ITEM: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("default", ("max",)),
     ("defaultRequest", ("default", "min")),
 )
+
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def namespace_defaults(obj: dict[str, Any]) -> None:
+    """Every write of a named namespace carries its name label, so removing it does not stick
+    (a generated name gets it on create, from the namespace strategy)."""
+    metadata = obj.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not name or not isinstance(name, str) or not isinstance(metadata, dict):
+        return
+    labels = metadata.get("labels")
+    if labels is None:
+        labels = metadata["labels"] = {}
+    if isinstance(labels, dict):
+        labels[NAME_LABEL] = name
 
 
 def priority_class_defaults(obj: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ class Defaulter:
 DEFAULTERS: Mapping[tuple[str, str], Defaulter] = {
     ("", "persistentvolumes"): Defaulter(storage.persistent_volume_defaults, storage.pending_status),
     ("", "persistentvolumeclaims"): Defaulter(storage.claim_defaults, storage.pending_status),
+    ("", "namespaces"): Defaulter(cluster.namespace_defaults),
     ("", "endpoints"): Defaulter(networking.endpoints_defaults),
     ("", "limitranges"): Defaulter(cluster.limit_range_defaults),
     ("", "nodes"): Defaulter(on_create=cluster.node_status_defaults),
