@@ -129,3 +129,31 @@ async def test_a_namespace_keeps_its_name_label(api: InProcessServer, admin: Ide
     )
     assert patched.status == 200, patched.text
     assert patched.body["metadata"]["labels"] == {"kubernetes.io/metadata.name": "team", "tier": "web"}
+
+
+async def _status_write(api: InProcessServer, admin: Identity, path: str, status: dict[str, Any]) -> dict[str, Any]:
+    current = await api.request("GET", path, identity=admin)
+    assert current.status == 200, current.text
+    response = await api.request("PUT", f"{path}/status", identity=admin, json={**current.body, "status": status})
+    assert response.status == 200, response.text
+    return response.body  # type: ignore[no-any-return]
+
+
+async def test_status_writes_get_the_status_defaults(api: InProcessServer, admin: Identity) -> None:
+    claim = {"metadata": {"name": "c"}, "spec": {"accessModes": ["ReadWriteOnce"],
+                                                  "resources": {"requests": {"storage": "1Gi"}}}}
+    assert (await api.request("POST", f"{NS}/persistentvolumeclaims", identity=admin, json=claim)).status == 201
+    written = await _status_write(api, admin, f"{NS}/persistentvolumeclaims/c", {"accessModes": ["ReadWriteOnce"]})
+    assert written["status"]["phase"] == "Pending"
+
+    service = {"metadata": {"name": "lb"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}
+    assert (await api.request("POST", f"{NS}/services", identity=admin, json=service)).status == 201
+    written = await _status_write(api, admin, f"{NS}/services/lb", {"loadBalancer": {"ingress": [
+        {"ip": "203.0.113.7"}, {"hostname": "lb.example.com"}, {"ip": "203.0.113.8", "ipMode": "Proxy"}]}})
+    assert written["status"]["loadBalancer"]["ingress"] == [
+        {"ip": "203.0.113.7", "ipMode": "VIP"}, {"hostname": "lb.example.com"}, {"ip": "203.0.113.8", "ipMode": "Proxy"}]
+
+    node = {"metadata": {"name": "worker-x"}}
+    assert (await api.request("POST", "/api/v1/nodes", identity=admin, json=node)).status == 201
+    written = await _status_write(api, admin, "/api/v1/nodes/worker-x", {"capacity": {"cpu": "4", "pods": "110"}})
+    assert written["status"]["allocatable"] == {"cpu": "4", "pods": "110"}

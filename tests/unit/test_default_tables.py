@@ -46,6 +46,7 @@ ANCHORS: Mapping[str, tuple[str, ...]] = {
     "workloads.CLAIM": (CORE + "PersistentVolumeClaim",),
     "services.SERVICE": (CORE + "Service",),
     "services.PORT": (CORE + "ServicePort",),
+    "services.LOAD_BALANCER_INGRESS": (CORE + "LoadBalancerIngress",),
     "storage.PERSISTENT_VOLUME": (CORE + "PersistentVolume",),
     "storage.CLAIM_SPEC": (CORE + "PersistentVolumeClaimSpec",),
     "storage.PENDING": (CORE + "PersistentVolume", CORE + "PersistentVolumeClaim"),
@@ -142,4 +143,4 @@ def test_every_defaulter_names_a_served_resource_and_reaches_its_strategy() -> N
     for key, defaulter in kinds.DEFAULTERS.items():
         strategy = STRATEGIES[key]
         assert defaulter.on_write is None or strategy.on_write is not None, key
-        assert defaulter.on_create is None or strategy.on_create is not None, key
+        assert defaulter.status is None or (strategy.on_create and strategy.on_status_write), key

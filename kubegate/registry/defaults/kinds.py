@@ -3,8 +3,8 @@
 The strategies of workloads, Pods, Services and Secrets call their defaults themselves
 (`kubegate.registry.strategy`); every other built-in kind that the real server defaults is a
 row here, and `strategy` lays it under that resource's strategy: `on_write` on every create and
-update (decoding), `on_create` for status defaults, which hold only once the status a client
-sent on create has been dropped.
+update (decoding); `status` on the status of a new object (once the one a client sent has been
+dropped) and after every status write.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kubegate.registry.defaults import autoscaling, cluster, flowcontrol, networking, rbac, storage
+from kubegate.registry.defaults import (
+    autoscaling,
+    cluster,
+    flowcontrol,
+    networking,
+    rbac,
+    services,
+    storage,
+)
 
 Hook = Callable[[dict[str, Any]], None]
 
@@ -21,17 +29,18 @@ Hook = Callable[[dict[str, Any]], None]
 @dataclass(frozen=True, slots=True)
 class Defaulter:
     on_write: Hook | None = None
-    on_create: Hook | None = None
+    status: Hook | None = None
 
 
 #: (group, plural) -> its defaulter
 DEFAULTERS: Mapping[tuple[str, str], Defaulter] = {
-    ("", "persistentvolumes"): Defaulter(storage.persistent_volume_defaults, storage.pending_status),
-    ("", "persistentvolumeclaims"): Defaulter(storage.claim_defaults, storage.pending_status),
+    ("", "persistentvolumes"): Defaulter(storage.persistent_volume_defaults, status=storage.pending_status),
+    ("", "persistentvolumeclaims"): Defaulter(storage.claim_defaults, status=storage.pending_status),
     ("", "namespaces"): Defaulter(cluster.namespace_defaults),
     ("", "endpoints"): Defaulter(networking.endpoints_defaults),
+    ("", "services"): Defaulter(status=services.load_balancer_status_defaults),
     ("", "limitranges"): Defaulter(cluster.limit_range_defaults),
-    ("", "nodes"): Defaulter(on_create=cluster.node_status_defaults),
+    ("", "nodes"): Defaulter(status=cluster.node_status_defaults),
     ("discovery.k8s.io", "endpointslices"): Defaulter(networking.endpoint_slice_defaults),
     ("networking.k8s.io", "networkpolicies"): Defaulter(networking.network_policy_defaults),
     ("networking.k8s.io", "ingressclasses"): Defaulter(networking.ingress_class_defaults),
