@@ -67,6 +67,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("nodes", "int", 1, "simulated nodes, each with a kubelet that runs the pods bound to it (0 = none)"),
     Option("pod-start-delay", "duration", 0.3, "how long a bound pod takes to start (pull, create, start)"),
     Option("pod-run-time", "duration", 1.0, "how long a pod that may finish (restartPolicy Never/OnFailure) runs"),
+    Option("node-monitor-grace-period", "duration", 50.0, "how long a node's kubelet may stay silent before its node goes Unknown (kubelets renew their Lease every quarter of it, 10s at most)"),
     Option("cluster-cidr", "str", "10.244.0.0/16", "pod IPs; each node gets a /24 of it"),
     Option("service-cluster-ip-range", "str", "10.96.0.0/12", "ClusterIPs of Services (the kubernetes Service gets the first)"),
     Option("service-node-port-range", "str", "30000-32767", "NodePorts of Services"),
@@ -161,6 +162,7 @@ class ServerConfig:
     nodes: int = 1
     pod_start_delay: float = 0.3
     pod_run_time: float = 1.0
+    node_monitor_grace_period: float = 50.0
     cluster_cidr: str = "10.244.0.0/16"
     service_cluster_ip_range: str = "10.96.0.0/12"
     service_node_port_range: str = "30000-32767"
@@ -372,6 +374,8 @@ def validate(config: ServerConfig) -> None:
     validate_storage(config)
     if not 0 <= config.nodes <= 1000:
         raise ConfigError(f"--nodes {config.nodes} must be between 0 and 1000")
+    if config.node_monitor_grace_period <= 0:
+        raise ConfigError("--node-monitor-grace-period must be more than 0s")
     validate_faults(config)
 
 

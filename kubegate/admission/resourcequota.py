@@ -36,7 +36,7 @@ class ResourceQuotaAdmission:
         self._cache = cache
         self._charge = charge
 
-    async def admit(self, attributes: AdmissionAttributes) -> None:
+    async def validate(self, attributes: AdmissionAttributes) -> None:
         spec = attributes.spec
         resource = (spec.group, spec.plural)
         if not spec.namespaced or attributes.subresource or attributes.obj is None:

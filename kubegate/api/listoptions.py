@@ -1,8 +1,9 @@
 """The query of a list or watch, decoded and validated as the real apiserver does it.
 
 Decoding follows apimachinery's ListOptions conversion (integers through strconv.ParseInt with
-its 400 texts; booleans true unless `0` or `false`), then the WatchList defaulting of a 1.32
-server (a watch from resourceVersion "" or "0" asks for initial events), then
+its 400 texts; booleans true unless `0` or `false`), then the WatchList defaulting where that
+feature gate is on (a watch from resourceVersion "" or "0" asks for initial events, and so, with
+allowWatchBookmarks, ends them with the `initial-events-end` bookmark), then
 ValidateListOptions, whose failures are a 422 `ListOptions.meta.k8s.io "" is invalid: ...`.
 
 resourceVersion is opaque to clients but numeric here, as with etcd: an unparsable one is the
@@ -23,8 +24,14 @@ from kubegate.api.gofmt import go_quote
 from kubegate.api.labels import LabelSelector, parse_label_selector
 
 EXACT, NOT_OLDER_THAN = "Exact", "NotOlderThan"
-#: The WatchList feature gate is beta and on by default in 1.32.
+#: The WatchList feature gate of the default version: beta and on by default in 1.32.
 WATCH_LIST_ENABLED = True
+
+
+def watch_list_enabled(minor: int) -> bool:
+    """WatchList's default in kube-apiserver 1.`minor`: alpha (off) until 1.31, beta and on in
+    1.32, switched off again in 1.33, on from 1.34."""
+    return minor == 32 or minor >= 34
 
 _UINT64_MAX = 2**64 - 1
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -80,8 +87,9 @@ def parse_resource_version(text: str) -> int:
     return int(text)
 
 
-def parse_list_options(query: Mapping[str, str]) -> ListOptions:
-    """Decode, default and validate a list or watch query (400 or 422 on failure)."""
+def parse_list_options(query: Mapping[str, str], *, watch_list: bool = WATCH_LIST_ENABLED) -> ListOptions:
+    """Decode, default and validate a list or watch query (400 or 422 on failure); `watch_list`
+    is the WatchList feature gate of the version served."""
     timeout = query.get("timeoutSeconds")
     limit = query.get("limit")
     options = ListOptions(
@@ -96,16 +104,16 @@ def parse_list_options(query: Mapping[str, str]) -> ListOptions:
         continue_token=query.get("continue", ""),
         send_initial_events=query_bool(query.get("sendInitialEvents")) if "sendInitialEvents" in query else None,
     )
-    options = with_defaults(options)
-    problems = validate(options)
+    options = with_defaults(options, watch_list=watch_list)
+    problems = validate(options, watch_list=watch_list)
     if problems:
         raise errors.invalid("ListOptions", "", problems, group="meta.k8s.io")
     return options
 
 
-def with_defaults(options: ListOptions) -> ListOptions:
+def with_defaults(options: ListOptions, *, watch_list: bool = WATCH_LIST_ENABLED) -> ListOptions:
     """SetListOptionsDefaults: a watch from "" or "0" becomes a request for initial events."""
-    if not WATCH_LIST_ENABLED or options.send_initial_events is not None or options.resource_version_match:
+    if not watch_list or options.send_initial_events is not None or options.resource_version_match:
         return options
     if options.watch and options.resource_version in ("", "0"):
         return dataclasses.replace(options, send_initial_events=True, resource_version_match=NOT_OLDER_THAN)
@@ -116,7 +124,7 @@ def _forbidden(message: str, field: str = "resourceVersionMatch") -> FieldError:
     return FieldError(CAUSE_FORBIDDEN, field, message)
 
 
-def validate(options: ListOptions) -> list[FieldError]:
+def validate(options: ListOptions, *, watch_list: bool = WATCH_LIST_ENABLED) -> list[FieldError]:
     """ValidateListOptions: which combinations of resourceVersion, match, continue and
     sendInitialEvents a list or a watch may use. The `watch` query parameter, not the route,
     decides which rules apply, as on the real server."""
@@ -126,7 +134,7 @@ def validate(options: ListOptions) -> list[FieldError]:
         if options.send_initial_events is not None:
             if match != NOT_OLDER_THAN:
                 problems.append(_forbidden(f"sendInitialEvents requires setting resourceVersionMatch to {NOT_OLDER_THAN}"))
-            if not WATCH_LIST_ENABLED:
+            if not watch_list:
                 problems.append(_forbidden(
                     "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
                     "sendInitialEvents",

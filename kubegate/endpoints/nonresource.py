@@ -1,7 +1,8 @@
 """Paths that are not resources: health, version, discovery, OpenAPI and the root listing.
 
 They pass through authentication and authorization like everything else (the default policy
-makes `/version` and `/healthz` public); only then are they answered here.
+makes `/version` and `/healthz` public); only then are they answered here. Discovery documents
+end with a newline, as the serializer writes every API object; `/version` and `/` are raw JSON.
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ def _discovery_response(request: web.Request, *, core: bool) -> web.Response:
         version = accepted.discovery_version
         content_type = AGGREGATED_V2 if version == "v2" else AGGREGATED_V2BETA1
         body = discovery.aggregated(core=core, api_version=f"apidiscovery.k8s.io/{version}")
-        response = json_response(body, content_type=content_type)
+        response = json_response(body + b"\n", content_type=content_type)
         response.headers["Vary"] = "Accept"
         return response
-    response = json_response(discovery.api_versions() if core else discovery.api_group_list())
+    response = json_response((discovery.api_versions() if core else discovery.api_group_list()) + b"\n")
     response.headers["Vary"] = "Accept"
     return response
 
@@ -67,7 +68,7 @@ async def api(request: web.Request, parts: list[str]) -> web.StreamResponse:
         return _discovery_response(request, core=True)
     if len(parts) == 2:
         body = discovery.resource_list("", parts[1])
-        return json_response(body) if body is not None else page_not_found()
+        return json_response(body + b"\n") if body is not None else page_not_found()
     return page_not_found()
 
 
@@ -77,10 +78,10 @@ async def apis(request: web.Request, parts: list[str]) -> web.StreamResponse:
         return _discovery_response(request, core=False)
     if len(parts) == 2:
         group = discovery.api_group(parts[1])
-        return json_response(group) if group is not None else page_not_found()
+        return json_response(group + b"\n") if group is not None else page_not_found()
     if len(parts) == 3:
         body = discovery.resource_list(parts[1], parts[2])
-        return json_response(body) if body is not None else page_not_found()
+        return json_response(body + b"\n") if body is not None else page_not_found()
     return page_not_found()
 
 

@@ -1,7 +1,8 @@
 """Turning objects, lists, tables and Status errors into HTTP responses.
 
 Stored objects keep their JSON bytes, so a JSON GET or LIST is bytes joined together, never a
-second serialization; YAML and Table answers are built on demand.
+second serialization; YAML and Table answers are built on demand. Every JSON document ends with
+a newline, as the real server's encoder (Go's json.Encoder) writes one.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ def json_response(payload: bytes, *, status: int = 200, content_type: str = JSON
 def value_response(value: Any, accepted: Accepted, *, status: int = 200) -> web.Response:
     if accepted.output is Output.YAML:
         return json_response(to_yaml(value), status=status, content_type=YAML_TYPE)
-    return json_response(orjson.dumps(value), status=status)
+    return json_response(orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE), status=status)
 
 
 def stored_response(stored: Stored, accepted: Accepted, *, status: int = 200) -> web.Response:
     if accepted.output is Output.YAML:
         return json_response(to_yaml(stored.obj), status=status, content_type=YAML_TYPE)
-    return json_response(stored.raw, status=status)
+    return json_response(stored.raw + b"\n", status=status)
 
 
 def list_bytes(
@@ -51,12 +52,12 @@ def list_bytes(
     if remaining is not None:
         list_meta["remainingItemCount"] = remaining
     head = orjson.dumps({"kind": kind, "apiVersion": api_version, "metadata": list_meta})
-    # Splice the pre-serialized items into the list object: `{...,"items":[a,b]}`.
-    return head[:-1] + b',"items":[' + b",".join(s.raw for s in items) + b"]}"
+    # Splice the pre-serialized items into the list object: `{...,"items":[a,b]}` and a newline.
+    return head[:-1] + b',"items":[' + b",".join(s.raw for s in items) + b"]}\n"
 
 
 def status_response(error: StatusError) -> web.Response:
-    response = json_response(orjson.dumps(error.to_status()), status=error.code)
+    response = json_response(orjson.dumps(error.to_status(), option=orjson.OPT_APPEND_NEWLINE), status=error.code)
     for name, value in error.headers.items():
         response.headers[name] = value
     return response

@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import copy
 import dataclasses
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,15 +35,22 @@ from kubegate.storage.keys import ObjectKey
 NAMESPACES = ("", "namespaces")
 #: Parts of an object that are not its spec: a change confined to them keeps the generation.
 _NON_SPEC_KEYS = frozenset({"metadata", "status", "apiVersion", "kind"})
+#: storage.ErrResourceVersionSetOnCreate; a plain error, so the real server answers a bare 500
+RESOURCE_VERSION_SET_ON_CREATE = "resourceVersion should not be set on objects to be created"
+_UINT64_TEXT = re.compile(r"[0-9]+")
 
 
-__all__ = ["DeleteOptions", "GenericStore", "ListOptions", "ListResult", "Track", "UpdatedObject"]
+__all__ = ["DeleteOptions", "GenericStore", "ListOptions", "ListResult", "Track", "UpdatedObject", "ValidateObject"]
 
 #: Brings a new object's managedFields up to date: (live object or None on create, new) -> new.
 Track = Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
 #: The object an update wants, computed from the live one (None when absent): a PUT's body, a
 #: patch applied, with admission run on it. Called again whenever another writer came first.
 UpdatedObject = Callable[[dict[str, Any] | None], Awaitable[dict[str, Any]]]
+#: Validating admission of the object about to be stored: (new, live object or None on create).
+#: Runs after defaulting and the strategy's validation, as rest.ValidateObjectFunc and
+#: ValidateObjectUpdateFunc do in the real store; raises a `StatusError` to refuse.
+ValidateObject = Callable[[dict[str, Any], dict[str, Any] | None], Awaitable[None]]
 
 
 class GenericStore:
@@ -129,7 +137,7 @@ class GenericStore:
 
     async def create(
         self, spec: ResourceSpec, namespace: str, body: dict[str, Any], *, dry_run: bool = False,
-        track: Track | None = None, user: UserInfo | None = None,
+        track: Track | None = None, user: UserInfo | None = None, validate: ValidateObject | None = None,
     ) -> Stored:
         """`user` is the requester, for resources that record it (CSRs)."""
         if conversion.conversion_of(spec) is not None:  # written in the storage version, answered in spec's
@@ -137,16 +145,19 @@ class GenericStore:
             with conversion.errors_as(spec, storage):
                 written = await self.create(
                     storage, namespace, conversion.to_storage(spec, body), dry_run=dry_run,
-                    track=_served_track(spec, track), user=user,
+                    track=_served_track(spec, track), user=user, validate=_served_validate(spec, validate),
                 )
             return conversion.served(spec, written)
         obj = self._prepare_create(spec, namespace, body, track=track, user=user)
+        if validate is not None:
+            await validate(obj, None)
         name = obj["metadata"]["name"]
         key = (namespace if spec.namespaced else "", name)
-        if dry_run:
+        if dry_run:  # a dry run stops short of the storage, and of its resourceVersion check
             if self.store.get(self.key_of(spec), key) is not None:
                 raise errors.already_exists(spec.plural, name, group=spec.group)
             return Stored(obj, orjson.dumps(obj), self.store.revision)
+        _check_no_resource_version(obj["metadata"])
         with as_status(plural=spec.plural, name=name, group=spec.group):
             return await self.store.create(self.key_of(spec), key, obj)
 
@@ -174,8 +185,6 @@ class GenericStore:
             metadata = obj["metadata"] = {}
         if not isinstance(metadata, dict):
             raise errors.bad_request("metadata must be an object")
-        if metadata.get("resourceVersion"):
-            raise errors.bad_request("resourceVersion should not be set on objects to be created")
         if spec.namespaced:
             if metadata.get("namespace") and metadata["namespace"] != namespace:
                 raise errors.bad_request(
@@ -199,7 +208,8 @@ class GenericStore:
         else:
             metadata.pop("generation", None)
         if spec.subresource("status") is not None:
-            obj["status"] = zerostatus.zero_status(spec)
+            kept = obj.get("status") if strategy.keeps_status_on_create and obj.get("status") is not None else {}
+            obj["status"] = zerostatus.with_zero_status(spec, kept)
         if strategy.on_create is not None:
             strategy.on_create(obj)
         problems = validation.validate_create(spec, obj)  # strategy.Validate, after PrepareForCreate
@@ -221,6 +231,7 @@ class GenericStore:
         subresource: str = "",
         dry_run: bool = False,
         track: Track | None = None,
+        validate: ValidateObject | None = None,
     ) -> tuple[Stored, bool]:
         """PUT semantics inside `guaranteed_update`; returns the stored object and whether it was created.
 
@@ -241,6 +252,7 @@ class GenericStore:
                 stored, created = await self.update(
                     storage, namespace, name, in_storage_version,
                     subresource=subresource, dry_run=dry_run, track=_served_track(spec, track),
+                    validate=_served_validate(spec, validate),
                 )
             return conversion.served(spec, stored), created
         key = (namespace if spec.namespaced else "", name)
@@ -258,7 +270,10 @@ class GenericStore:
                 created = True
                 fresh = {**body, "metadata": {k: v for k, v in metadata.items() if k != "resourceVersion"}}
                 fresh["metadata"]["name"] = name
-                return self._prepare_create(spec, namespace, fresh, track=track)
+                prepared = self._prepare_create(spec, namespace, fresh, track=track)
+                if validate is not None:
+                    await validate(prepared, None)
+                return prepared
             created = False
             wanted_rv = metadata.get("resourceVersion")
             if wanted_rv and str(wanted_rv) != str(current.revision):
@@ -275,6 +290,8 @@ class GenericStore:
                     raise errors.invalid(spec.kind, name, problems, group=spec.group)
             if track is not None:
                 obj = track(current.obj, obj)
+            if validate is not None:
+                await validate(obj, current.obj)
             if deletion.should_delete_during_update(spec, current.obj, obj):
                 # The last finalizer is gone and no grace period runs: nothing is written, the
                 # object is deleted as it stands (watchers see DELETED only).
@@ -452,6 +469,26 @@ def _served_track(spec: ResourceSpec, track: Track | None) -> Track | None:
         return conversion.to_storage(spec, tracked(served_live, conversion.to_served(spec, new)))
 
     return in_served_version
+
+
+def _served_validate(spec: ResourceSpec, validate: ValidateObject | None) -> ValidateObject | None:
+    """Validation written for `spec`'s version, given objects in the storage version."""
+    if validate is None:
+        return None
+    check = validate
+
+    async def in_served_version(new: dict[str, Any], live: dict[str, Any] | None) -> None:
+        await check(conversion.to_served(spec, new), None if live is None else conversion.to_served(spec, live))
+
+    return in_served_version
+
+
+def _check_no_resource_version(metadata: dict[str, Any]) -> None:
+    """The etcd3 store refuses a create whose resourceVersion parses as a non-zero uint64; any
+    other value (unparsable, "0") is dropped and replaced by the write's revision."""
+    value = metadata.get("resourceVersion")
+    if isinstance(value, str) and _UINT64_TEXT.fullmatch(value) and 0 < int(value) < 2**64:
+        raise errors.StatusError(500, "", RESOURCE_VERSION_SET_ON_CREATE)
 
 
 def _spec_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kubegate.registry import jobs
 from kubegate.registry.certificates.strategy import CSR_STRATEGY
 from kubegate.registry.customresources.crd_strategy import CRD_HOOKS, apply_v1_defaults
-from kubegate.registry.defaults import kinds, pods, services, workloads
+from kubegate.registry.defaults import (
+    admissionpolicy,
+    admissionregistration,
+    kinds,
+    pods,
+    services,
+    workloads,
+)
 from kubegate.registry.spec import ResourceKey, ResourceSpec
 
 if TYPE_CHECKING:
@@ -67,6 +74,8 @@ class Strategy:
     status_writes_annotations: bool = False
     #: preparation and validation that need the requester, the live object or the subresource
     hooks: WriteHooks | None = None
+    #: a create keeps the status it was sent (Nodes: the kubelet registers its node with status)
+    keeps_status_on_create: bool = False
 
 
 def _namespace_defaults(obj: dict[str, Any]) -> None:
@@ -153,12 +162,14 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
     # cluster IPs and node ports: hooks registered at start-up (kubegate.server.cluster)
     ("", "services"): Strategy(
         name_rule="dns1035", on_write=services.service_defaults, on_update=services.drop_type_dependent_fields,
+        returns_deleted_object=True,
     ),
     ("", "serviceaccounts"): Strategy(on_create=_service_account_defaults, returns_deleted_object=True),
     ("", "secrets"): Strategy(on_write=_secret_writes),
     ("storage.k8s.io", "storageclasses"): Strategy(returns_deleted_object=True),
     ("", "replicationcontrollers"): Strategy(tracks_generation=True, on_write=workloads.replication_controller_defaults),
     ("", "events"): Strategy(allow_create_on_update=True),
+    ("", "nodes"): Strategy(keeps_status_on_create=True),
     ("", "endpoints"): Strategy(allow_create_on_update=True),
     ("apps", "deployments"): Strategy(
         tracks_generation=True, on_write=workloads.deployment_defaults, status_writes_annotations=True
@@ -176,6 +187,18 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
         tracks_generation=True, on_write=apply_v1_defaults, hooks=CRD_HOOKS
     ),
     ("coordination.k8s.io", "leases"): Strategy(allow_create_on_update=True),
+    ("admissionregistration.k8s.io", "validatingadmissionpolicies"): Strategy(
+        tracks_generation=True, on_write=admissionpolicy.policy_defaults,
+    ),
+    ("admissionregistration.k8s.io", "validatingadmissionpolicybindings"): Strategy(
+        on_write=admissionpolicy.binding_defaults,
+    ),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"): Strategy(
+        on_write=admissionregistration.mutating_webhook_configuration_defaults
+    ),
+    ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): Strategy(
+        on_write=admissionregistration.validating_webhook_configuration_defaults
+    ),
     ("certificates.k8s.io", "certificatesigningrequests"): Strategy(name_rule="path", hooks=CSR_STRATEGY),
     ("rbac.authorization.k8s.io", "roles"): _PATH_NAMES,
     ("rbac.authorization.k8s.io", "clusterroles"): _PATH_NAMES,

@@ -6,6 +6,9 @@ around the single dispatching route. Tests call both in-process with the options
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aiohttp import web
 
 from kubegate.admission import certificates as certificate_admission
@@ -14,6 +17,10 @@ from kubegate.admission.podsecurity.plugin import PodSecurityAdmission
 from kubegate.admission.priority import PriorityAdmission
 from kubegate.admission.rbac_escalation import RBACEscalationAdmission
 from kubegate.admission.serviceaccount import ServiceAccountAdmission
+from kubegate.admission.taint_nodes_by_condition import TaintNodesByConditionAdmission
+from kubegate.admission.validating_policy import ValidatingAdmissionPolicyAdmission
+from kubegate.admission.webhook import conditions as webhook_conditions
+from kubegate.admission.webhook import plugins as admission_webhooks
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
 from kubegate.audit.factory import build_auditor
 from kubegate.authn.factory import build_authenticator
@@ -54,6 +61,7 @@ from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
+from kubegate.registry.spec import ResourceSpec
 from kubegate.server import (
     apiserver_endpoints,
     bootstrap,
@@ -135,14 +143,24 @@ async def build_state(
     )
     await apiserver_endpoints.reconcile(rest, catalog, host=config.client_host, port=secure_port)
     await rbac_bootstrap.ensure_default_policy(rest, catalog)
-    # kube-apiserver's order: ServiceAccount, Priority, DefaultTolerationSeconds, then the rest
+    # kube-apiserver's order: ServiceAccount, TaintNodesByCondition, Priority, DefaultTolerationSeconds, then the rest
     state.admission.plugins.append(ServiceAccountAdmission(store))
+    state.admission.plugins.append(TaintNodesByConditionAdmission())  # new Nodes start not-ready
     state.admission.plugins.append(PriorityAdmission(store))
     state.admission.plugins.append(DefaultTolerationSecondsAdmission())
-    state.admission.plugins.append(PodSecurityAdmission(store, server_minor=version.minor_int))
+    # the validating phase, run by the registry on the defaulted object: PodSecurity, then
+    # ValidatingAdmissionPolicy, ValidatingAdmissionWebhook and ResourceQuota last
+    state.admission.validators.append(PodSecurityAdmission(store, server_minor=version.minor_int))
+    state.admission.validators.append(ValidatingAdmissionPolicyAdmission(store, catalog))
+    # MutatingAdmissionWebhook after the in-tree mutating plugins; ValidatingAdmissionWebhook in
+    # the validating phase; matchConditions in CEL
+    admission_webhooks.install(
+        state.admission, cache=store, catalog=catalog, defaulter=_decoding_defaults(rest),
+        conditions=webhook_conditions.evaluate,
+    )
     state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
     certificate_admission.install(state.admission, authorizer=state.authorizer)
-    state.admission.plugins.append(quota.admission(state))  # the last plugin, as in kube-apiserver
+    state.admission.validators.append(quota.admission(state))  # the last plugin, as in kube-apiserver
     # kube-controller-manager's controllers, in one process at a time when several share etcd
     manager.add(ClusterRoleAggregationController(informers, rest, catalog))
     # default ServiceAccounts, kube-root-ca.crt and token Secrets
@@ -161,6 +179,17 @@ async def build_state(
     manager.start()
     state.leader_election = leader_election.start(state, manager)
     return state
+
+
+def _decoding_defaults(rest: GenericStore) -> Callable[[ResourceSpec, dict[str, Any]], None]:
+    """The defaults decoding gives an incoming object (the strategy's on_write), for webhooks."""
+
+    def apply(spec: ResourceSpec, obj: dict[str, Any]) -> None:
+        on_write = rest.strategy_of(spec).on_write
+        if on_write is not None:
+            on_write(obj)
+
+    return apply
 
 
 def build_app(state: APIServer) -> web.Application:

@@ -27,15 +27,18 @@ CONTROLLER_MANAGER = UserInfo("system:kube-controller-manager", groups=("system:
 
 def controller_client(state: APIServer) -> ControllerClient:
     """A client for kube-controller-manager's controllers: its creates pass the admission chain
-    (ServiceAccount, Priority, DefaultTolerationSeconds ...) as the controllers' requests do."""
+    (ServiceAccount, Priority, DefaultTolerationSeconds ..., and admission webhooks) as the
+    controllers' requests do."""
 
     async def admit(spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> None:
         name = str((obj.get("metadata") or {}).get("name") or "")
         attributes = AdmissionAttributes(
             operation=CREATE, spec=spec, namespace=namespace, name=name, subresource="",
             user=CONTROLLER_MANAGER, obj=obj, old=None,
+            options={"kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1"},
         )
         await state.admission.admit(attributes)
+        await state.admission.validate(attributes)
 
     return ControllerClient(state.rest, state.catalog, field_managers=state.field_managers, admit=admit)
 
@@ -49,11 +52,21 @@ def install(state: APIServer, manager: ControllerManager, informers: Informers) 
 
 
 def _nodes_and_kubelets(state: APIServer, manager: ControllerManager, informers: Informers) -> None:
-    """Simulated nodes (`--nodes`), their leases and kubelets, pod eviction (pod logs: handlers/get.py)."""
+    """Simulated nodes (`--nodes`), their leases and kubelets, the node lifecycle and taint
+    eviction controllers, pod eviction (pod logs: handlers/get.py)."""
+
+    async def admit_node(spec: ResourceSpec, obj: dict[str, Any]) -> None:
+        """A kubelet registers its Node through admission (TaintNodesByCondition), as itself."""
+        name = str((obj.get("metadata") or {}).get("name") or "")
+        user = UserInfo(f"system:node:{name}", groups=("system:nodes", "system:authenticated"))
+        await state.admission.admit(AdmissionAttributes(
+            operation=CREATE, spec=spec, namespace="", name=name, subresource="", user=user, obj=obj, old=None))
+
     nodes = simulated_nodes.start(
         manager, informers, state.rest, state.catalog, config=state.config,
-        kubelet_version=state.version.git_version, field_managers=state.field_managers,
+        kubelet_version=state.version.git_version, field_managers=state.field_managers, admit=admit_node,
     )
+    simulated_nodes.start_controllers(manager, informers, controller_client(state), state.catalog, config=state.config)
     for controller in manager.controllers:  # pods on simulated nodes are deleted by their kubelet
         if isinstance(controller, PodTerminationController):
             controller.leave_to_kubelets(node.name for node in nodes)

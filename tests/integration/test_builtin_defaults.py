@@ -153,7 +153,9 @@ async def test_status_writes_get_the_status_defaults(api: InProcessServer, admin
     assert written["status"]["loadBalancer"]["ingress"] == [
         {"ip": "203.0.113.7", "ipMode": "VIP"}, {"hostname": "lb.example.com"}, {"ip": "203.0.113.8", "ipMode": "Proxy"}]
 
-    node = {"metadata": {"name": "worker-x"}}
-    assert (await api.request("POST", "/api/v1/nodes", identity=admin, json=node)).status == 201
+    node = {"metadata": {"name": "worker-x"}, "status": {"capacity": {"cpu": "2"}}}  # as a kubelet registers
+    created = await api.request("POST", "/api/v1/nodes", identity=admin, json=node)
+    assert created.status == 201, created.text
+    assert created.body["status"]["allocatable"] == {"cpu": "2"}
     written = await _status_write(api, admin, "/api/v1/nodes/worker-x", {"capacity": {"cpu": "4", "pods": "110"}})
     assert written["status"]["allocatable"] == {"cpu": "4", "pods": "110"}

@@ -17,6 +17,8 @@ from tests.support.inprocess import Identity, InProcessServer
 PODS = "/api/v1/namespaces/default/pods"
 FAST = {"pod_start_delay": 0.05, "pod_run_time": 0.2}
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
+PULLED = re.compile(r'^Successfully pulled image "nginx" in (\d+ms|\d+(\.\d+)?s) \(\1 including waiting\)\. '
+                    r"Image size: \d+ bytes\.$")
 
 
 async def _server(start_server: StartServer, **options: Any) -> InProcessServer:
@@ -113,11 +115,14 @@ async def test_a_bound_pod_runs(start_server: StartServer, admin: Identity) -> N
     assert container["ready"] and container["started"] and container["restartCount"] == 0
     assert container["state"]["running"]["startedAt"]
     events = [(e["reason"], e["message"], e["involvedObject"].get("fieldPath")) for e in await _events(api, admin, "web")]
-    assert events == [
-        ("Pulled", 'Container image "nginx" already present on machine', "spec.containers{nginx}"),
-        ("Created", "Created container: nginx", "spec.containers{nginx}"),
-        ("Started", "Started container nginx", "spec.containers{nginx}"),
+    assert [(reason, path) for reason, _, path in events] == [
+        ("Pulling", "spec.containers{nginx}"), ("Pulled", "spec.containers{nginx}"),
+        ("Created", "spec.containers{nginx}"), ("Started", "spec.containers{nginx}"),
     ]
+    assert events[0][1] == 'Pulling image "nginx"'  # `nginx` is `:latest`: imagePullPolicy Always
+    assert PULLED.match(events[1][1]), events[1][1]
+    assert events[2:] == [("Created", "Created container: nginx", "spec.containers{nginx}"),
+                          ("Started", "Started container nginx", "spec.containers{nginx}")]
     second = await _run_pod(api, admin, "web2")
     assert second["status"]["podIP"] == "10.244.0.3"
     host = await _run_pod(api, admin, "host", spec={

@@ -118,7 +118,8 @@ async def test_label_only_updates_of_a_pod_are_not_evaluated(api: InProcessServe
     labeled = await api.request("PATCH", "/api/v1/namespaces/later/pods/p", identity=admin, headers=headers,
                                 json={"metadata": {"labels": {"tier": "web"}}})
     assert labeled.status == 200, labeled.text
-    reimaged = await api.request("PATCH", "/api/v1/namespaces/later/pods/p", identity=admin, headers=headers,
+    strategic = {"Content-Type": "application/strategic-merge-patch+json"}
+    reimaged = await api.request("PATCH", "/api/v1/namespaces/later/pods/p", identity=admin, headers=strategic,
                                  json={"spec": {"containers": [{"name": "nginx", "image": "nginx:2"}]}})
     assert reimaged.status == 403
     assert reimaged.body["message"] == f'pods "p" is forbidden: {NGINX_RESTRICTED}'

@@ -47,6 +47,7 @@ async def add_node(api: InProcessServer, admin: Identity, name: str, *, allocata
     await call(api, admin, "POST", NODES, body, expect=201)
     status = {"status": {"allocatable": allocatable or ALLOCATABLE, "capacity": allocatable or ALLOCATABLE}}
     await call(api, admin, "PATCH", f"{NODES}/{name}/status", status, content_type="application/merge-patch+json")
+    await api.state.settle()  # the node lifecycle controller's taints (not-ready off, a cordon's on) are in place
 
 
 async def add_pod(api: InProcessServer, admin: Identity, name: str, **spec: Any) -> None:

@@ -51,7 +51,7 @@ class PodSecurityAdmission:
         self._cache = cache
         self._evaluator = Evaluator(server_minor)
 
-    async def admit(self, attributes: AdmissionAttributes) -> None:
+    async def validate(self, attributes: AdmissionAttributes) -> None:
         if attributes.operation not in (CREATE, UPDATE) or attributes.obj is None:
             return
         resource = (attributes.spec.group, attributes.spec.plural)

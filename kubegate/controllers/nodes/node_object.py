@@ -53,8 +53,11 @@ def labels(identity: NodeIdentity, *, control_plane: bool) -> dict[str, str]:
     return result
 
 
-def new_node(identity: NodeIdentity, *, kubelet_version: str, now: str) -> dict[str, Any]:
-    """The Node as the kubelet registers it (the first node is the control plane, as in kind)."""
+def new_node(
+    identity: NodeIdentity, *, kubelet_version: str, now: str, images: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The Node as the kubelet registers it (the first node is the control plane, as in kind);
+    a Node is created with its status, which the API keeps."""
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -68,12 +71,13 @@ def new_node(identity: NodeIdentity, *, kubelet_version: str, now: str) -> dict[
             "podCIDRs": [identity.pod_cidr],
             "providerID": f"kubegate://{identity.name}",
         },
-        "status": node_status(identity, None, kubelet_version=kubelet_version, now=now),
+        "status": node_status(identity, None, kubelet_version=kubelet_version, now=now, images=images),
     }
 
 
 def node_status(
     identity: NodeIdentity, current: dict[str, Any] | None, *, kubelet_version: str, now: str,
+    images: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The status the kubelet posts: heartbeat now, transitions kept from `current`."""
     previous = {c.get("type"): c for c in (current or {}).get("conditions") or [] if isinstance(c, dict)}
@@ -94,7 +98,7 @@ def node_status(
         "capacity": dict(CAPACITY),
         "conditions": conditions,
         "daemonEndpoints": {"kubeletEndpoint": {"Port": KUBELET_PORT}},
-        "images": [],
+        "images": images or [],
         "nodeInfo": {
             "architecture": "amd64",
             "bootID": identity.stable_id("boot"),
@@ -108,6 +112,19 @@ def node_status(
             "systemUUID": identity.stable_id("system"),
         },
     }
+
+
+def changed(stored: dict[str, Any] | None, posted: dict[str, Any]) -> bool:
+    """nodeStatusHasChanged: anything but the conditions' heartbeat times differs."""
+    def plain(status: dict[str, Any] | None) -> dict[str, Any]:
+        status = dict(status or {})
+        status["conditions"] = [
+            {k: v for k, v in c.items() if k != "lastHeartbeatTime"} if isinstance(c, dict) else c
+            for c in status.get("conditions") or []
+        ]
+        return status
+
+    return plain(stored) != plain({**(stored or {}), **posted})
 
 
 def _reports_kube_proxy(kubelet_version: str) -> bool:

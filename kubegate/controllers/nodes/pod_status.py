@@ -52,14 +52,20 @@ def _base(container: dict[str, Any], *, ready: bool, started: bool, restarts: in
     return status
 
 
-def waiting(container: dict[str, Any], reason: str, *, restarts: int = 0) -> dict[str, Any]:
-    status = _base(container, ready=False, started=False, restarts=restarts)
-    status["state"] = {"waiting": {"reason": reason}}
+def waiting(
+    container: dict[str, Any], reason: str, *, restarts: int = 0, message: str = "",
+    last_state: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    status = _base(container, ready=False, started=False, restarts=restarts, last_state=last_state)
+    status["state"] = {"waiting": {"message": message, "reason": reason} if message else {"reason": reason}}
     return _ordered(status)
 
 
-def running(container: dict[str, Any], *, pod_uid: str, started_at: str, ready: bool, restarts: int = 0) -> dict[str, Any]:
-    status = _base(container, ready=ready, started=True, restarts=restarts)
+def running(
+    container: dict[str, Any], *, pod_uid: str, started_at: str, ready: bool, restarts: int = 0, started: bool = True,
+    last_state: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    status = _base(container, ready=ready and started, started=started, restarts=restarts, last_state=last_state)
     status.update(
         containerID=images.container_id(pod_uid, container["name"], restarts),
         imageID=images.image_id(str(container.get("image") or "")),
@@ -70,9 +76,10 @@ def running(container: dict[str, Any], *, pod_uid: str, started_at: str, ready: 
 
 def terminated(
     container: dict[str, Any], *, pod_uid: str, started_at: str, finished_at: str, exit_code: int, restarts: int = 0,
+    last_state: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     cid = images.container_id(pod_uid, container["name"], restarts)
-    status = _base(container, ready=False, started=False, restarts=restarts)
+    status = _base(container, ready=False, started=False, restarts=restarts, last_state=last_state)
     status.update(
         containerID=cid,
         imageID=images.image_id(str(container.get("image") or "")),
@@ -82,6 +89,33 @@ def terminated(
         }},
     )
     return _ordered(status)
+
+
+def phase(restart_policy: str, statuses: list[dict[str, Any]]) -> str:
+    """getPhase for the regular containers of an initialized pod: Pending while one has never
+    started, Running while one runs or all restart, else Succeeded or Failed by their exit
+    codes and the policy."""
+    running = stopped = succeeded = waiting = 0
+    for status in statuses:
+        state = status.get("state") or {}
+        if "running" in state:
+            running += 1
+        elif "terminated" in state:
+            stopped += 1
+            succeeded += state["terminated"].get("exitCode") == 0
+        elif "terminated" in (status.get("lastState") or {}):
+            stopped += 1  # waiting to restart (CrashLoopBackOff)
+        else:
+            waiting += 1
+    if waiting or not statuses:
+        return "Pending"
+    if running:
+        return "Running"
+    if restart_policy == "Always":
+        return "Running"
+    if stopped == succeeded:
+        return "Succeeded"
+    return "Failed" if restart_policy == "Never" else "Running"
 
 
 def _ordered(status: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """The pod status at each stage of a simulated kubelet's run, as pure functions of the pod.
 
 accepted (Pending, containers being created) -> initialized (init containers Completed) ->
-started (Running; readiness follows the probes) -> finished (Succeeded, or Failed / restarted
-with back-off on a non-zero exit) -> stopped (on deletion). Each function takes the live pod and
-returns its new status; `stage_of` reads back which stage a status shows, so a restarted server
-carries on from where the stored status is.
+containers (each regular container waiting, running or terminated, the phase following them
+as the kubelet's getPhase does) -> stopped (on deletion). Each function takes the live pod and
+returns its new status; `stage_of` reads back which stage a status shows, so a restarted
+server carries on from where the stored status is.
 """
 
 from __future__ import annotations
@@ -19,31 +19,26 @@ EXIT_CODE_ANNOTATION = "kubegate.io/exit-code"
 TERMINAL = ("Succeeded", "Failed")
 #: what a container killed by SIGTERM exits with (128 + 15)
 SIGTERM_EXIT = 143
-#: kubelet's container restart back-off: 10 s doubling up to 5 minutes
-BACKOFF_BASE, BACKOFF_MAX = 10.0, 300.0
 
 
 def stage_of(pod: dict[str, Any]) -> str:
-    """new, initializing, starting, running or done."""
+    """new, initializing, containers or done."""
     status = pod.get("status") or {}
     if status.get("phase") in TERMINAL:
         return "done"
     if not status.get("startTime"):
         return "new"
-    inits = containers(pod, "initContainers")
-    init_states = _states(status.get("initContainerStatuses"))
-    if any((init_states.get(c["name"]) or {}).get("terminated", {}).get("exitCode", -1) != 0 for c in inits):
+    if not initialized(pod):
         return "initializing"
-    states = _states(status.get("containerStatuses"))
-    if any(not ({"running", "terminated"} & set(states.get(c["name"]) or {})) for c in containers(pod)):
-        return "starting"
-    return "running"
+    return "containers"
 
 
-def _states(statuses: Any) -> dict[str, dict[str, Any]]:
-    return {
-        s["name"]: s.get("state") or {} for s in statuses or [] if isinstance(s, dict) and isinstance(s.get("name"), str)
-    }
+def initialized(pod: dict[str, Any]) -> bool:
+    inits = statuses_by_name(pod, "initContainerStatuses")
+    return all(
+        ((inits.get(c["name"]) or {}).get("state") or {}).get("terminated", {}).get("exitCode", -1) == 0
+        for c in containers(pod, "initContainers")
+    )
 
 
 def statuses_by_name(pod: dict[str, Any], field: str = "containerStatuses") -> dict[str, dict[str, Any]]:
@@ -62,8 +57,9 @@ def restart_policy(pod: dict[str, Any]) -> str:
     return str((pod.get("spec") or {}).get("restartPolicy") or "Always")
 
 
-def backoff(restarts: int) -> float:
-    return float(min(BACKOFF_MAX, BACKOFF_BASE * 2.0 ** max(0, restarts - 1)))
+def restarts(policy: str, code: int) -> bool:
+    """Whether a container that exited with `code` is started again under `policy`."""
+    return policy == "Always" or (policy == "OnFailure" and code != 0)
 
 
 def _with(pod: dict[str, Any], *, phase: str, sandbox: bool, inits: list[dict[str, Any]],
@@ -90,62 +86,36 @@ def accepted(pod: dict[str, Any], *, host_ip: str, now: str) -> dict[str, Any]:
     )
 
 
-def initialized(pod: dict[str, Any], *, pod_ip: str, now: str) -> dict[str, Any]:
+def initializing(pod: dict[str, Any], *, pod_ip: str, now: str, done: set[str],
+                 failing: tuple[str, str, str] | None = None) -> dict[str, Any]:
+    """Init containers in `done` Completed; `failing` (name, reason, message) waits; all Completed:
+    the pod is initialized and its regular containers wait to be created."""
     uid = str(pod["metadata"].get("uid", ""))
+    current = statuses_by_name(pod, "initContainerStatuses")
+    inits = []
+    for container in containers(pod, "initContainers"):
+        name = container["name"]
+        if name in done:
+            kept = current.get(name) or {}  # a container that completed before keeps its times
+            inits.append(kept if "terminated" in (kept.get("state") or {}) else pod_status.terminated(
+                container, pod_uid=uid, started_at=now, finished_at=now, exit_code=0))
+        elif failing is not None and failing[0] == name:
+            inits.append(pod_status.waiting(container, failing[1], message=failing[2]))
+        else:
+            inits.append(pod_status.waiting(container, "PodInitializing"))
     return _with(
-        pod, phase="Pending", sandbox=True, now=now,
-        inits=[pod_status.terminated(c, pod_uid=uid, started_at=now, finished_at=now, exit_code=0)
-               for c in containers(pod, "initContainers")],
+        pod, phase="Pending", sandbox=True, now=now, inits=inits,
         mains=[pod_status.waiting(c, "PodInitializing") for c in containers(pod)],
         podIP=pod_ip, podIPs=[{"ip": pod_ip}],
     )
 
 
-def started(pod: dict[str, Any], *, pod_ip: str, now: str, ready: set[str]) -> dict[str, Any]:
-    """Every container not yet running starts now (a restarted one keeps its count and lastState)."""
-    uid = str(pod["metadata"].get("uid", ""))
-    current = statuses_by_name(pod)
-    mains = []
-    for container in containers(pod):
-        old = current.get(container["name"]) or {}
-        if "running" in (old.get("state") or {}):
-            mains.append({**old, "ready": container["name"] in ready})
-            continue
-        status = pod_status.running(container, pod_uid=uid, started_at=now, ready=container["name"] in ready,
-                                    restarts=int(old.get("restartCount") or 0))
-        status["lastState"] = old.get("lastState") or {}
-        mains.append(status)
+def with_containers(pod: dict[str, Any], mains: list[dict[str, Any]], *, pod_ip: str, now: str) -> dict[str, Any]:
+    """The regular containers as `mains` say; the phase and conditions follow from them."""
+    phase = pod_status.phase(restart_policy(pod), mains)
     inits = list(statuses_by_name(pod, "initContainerStatuses").values())
-    return _with(pod, phase="Running", sandbox=True, now=now, inits=inits, mains=mains,
+    return _with(pod, phase=phase, sandbox=phase not in TERMINAL, now=now, inits=inits, mains=mains,
                  podIP=pod_ip, podIPs=[{"ip": pod_ip}])
-
-
-def readiness(pod: dict[str, Any], *, ready: set[str], now: str) -> dict[str, Any]:
-    mains = [{**s, "ready": s["name"] in ready} for s in statuses_by_name(pod).values()]
-    inits = list(statuses_by_name(pod, "initContainerStatuses").values())
-    return _with(pod, phase=str((pod.get("status") or {}).get("phase")), sandbox=True, now=now, inits=inits, mains=mains)
-
-
-def finished(pod: dict[str, Any], *, now: str, code: int, restart: bool) -> dict[str, Any]:
-    """Containers exit with `code`; with `restart` (OnFailure) they wait in CrashLoopBackOff."""
-    uid = str(pod["metadata"].get("uid", ""))
-    mains = []
-    for container in containers(pod):
-        old = statuses_by_name(pod).get(container["name"]) or {}
-        restarts = int(old.get("restartCount") or 0)
-        began = ((old.get("state") or {}).get("running") or {}).get("startedAt") or now
-        status = pod_status.terminated(container, pod_uid=uid, started_at=began, finished_at=now,
-                                       exit_code=code, restarts=restarts)
-        if restart:
-            name, namespace = pod["metadata"].get("name"), pod["metadata"].get("namespace")
-            message = (f"back-off {int(backoff(restarts + 1))}s restarting failed container={container['name']} "
-                       f"pod={name}_{namespace}({uid})")
-            status = {**status, "lastState": status["state"], "restartCount": restarts + 1,
-                      "state": {"waiting": {"message": message, "reason": "CrashLoopBackOff"}}}
-        mains.append(status)
-    phase = "Running" if restart else ("Succeeded" if code == 0 else "Failed")
-    inits = list(statuses_by_name(pod, "initContainerStatuses").values())
-    return _with(pod, phase=phase, sandbox=restart, now=now, inits=inits, mains=mains)
 
 
 def stopped(pod: dict[str, Any], *, now: str) -> dict[str, Any]:
@@ -161,8 +131,8 @@ def stopped(pod: dict[str, Any], *, now: str) -> dict[str, Any]:
             mains.append(old or pod_status.waiting(container, "ContainerCreating"))
             continue
         mains.append(pod_status.terminated(
-            container, pod_uid=uid, started_at=running.get("startedAt") or now, finished_at=now, exit_code=SIGTERM_EXIT,
-            restarts=int(old.get("restartCount") or 0)))
+            container, pod_uid=uid, started_at=running.get("startedAt") or now, finished_at=now,
+            exit_code=SIGTERM_EXIT, restarts=int(old.get("restartCount") or 0), last_state=old.get("lastState") or {}))
     inits = list(statuses_by_name(pod, "initContainerStatuses").values())
     phase = str((pod.get("status") or {}).get("phase") or "Pending")
     if phase not in TERMINAL:

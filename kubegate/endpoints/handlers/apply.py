@@ -20,7 +20,7 @@ from kubegate.api.mergepatch import go_kind
 from kubegate.api.strict import walker
 from kubegate.endpoints import yamlbody
 from kubegate.endpoints.context import USER, server_of
-from kubegate.endpoints.handlers.admission import admit
+from kubegate.endpoints.handlers.admission import admit, validate, validation
 from kubegate.endpoints.handlers.common import Target
 from kubegate.endpoints.responses import stored_response, value_response
 
@@ -74,6 +74,7 @@ async def apply_patch(
         async def transform(old: dict[str, Any]) -> dict[str, Any]:
             new = fields.apply(old, config, manager, force=force)
             await admit(request, target, operation=UPDATE, obj=new, old=old, dry_run=dry_run)
+            await validate(request, target, operation=UPDATE, obj=new, old=old, dry_run=dry_run)
             return new
 
         result = await storage.update(server.rest, target, transform, dry_run=dry_run)
@@ -90,7 +91,10 @@ async def apply_patch(
                 group=target.spec.group,
             )
         await admit(request, target, operation=CREATE, obj=applied, old=None, dry_run=dry_run)
-        created = await server.rest.create(target.spec, target.namespace, applied, dry_run=dry_run, user=request[USER])
+        created = await server.rest.create(
+            target.spec, target.namespace, applied, dry_run=dry_run, user=request[USER],
+            validate=validation(request, target, dry_run=dry_run),
+        )
         return stored_response(created, target.accepted, status=201)
 
     async def updated(live: dict[str, Any] | None) -> dict[str, Any]:
@@ -102,7 +106,8 @@ async def apply_patch(
         return applied
 
     stored, _ = await server.rest.update(
-        target.spec, target.namespace, target.name, updated, subresource=target.subresource, dry_run=dry_run
+        target.spec, target.namespace, target.name, updated, subresource=target.subresource, dry_run=dry_run,
+        validate=validation(request, target, dry_run=dry_run),
     )
     return stored_response(stored, target.accepted)
 

@@ -13,7 +13,7 @@ from kubegate.admission.attributes import CREATE
 from kubegate.api import errors
 from kubegate.endpoints.context import USER, server_of
 from kubegate.endpoints.handlers import fieldvalidation
-from kubegate.endpoints.handlers.admission import admit
+from kubegate.endpoints.handlers.admission import admit, validation
 from kubegate.endpoints.handlers.common import dry_run, resolve_target
 from kubegate.endpoints.handlers.managers import tracker
 from kubegate.endpoints.responses import stored_response
@@ -49,9 +49,10 @@ async def create(request: web.Request) -> web.StreamResponse:
     metadata = body.get("metadata")
     if not isinstance(metadata, dict):
         metadata = {}
-    await admit(request, target, operation=CREATE, obj=body, old=None,
-                name=str(metadata.get("name") or ""), dry_run=is_dry_run)
+    name = str(metadata.get("name") or "")  # "" for generateName: admission sees the request's name
+    await admit(request, target, operation=CREATE, obj=body, old=None, name=name, dry_run=is_dry_run)
     stored = await server.rest.create(
-        target.spec, target.namespace, body, dry_run=is_dry_run, track=track, user=request[USER]
+        target.spec, target.namespace, body, dry_run=is_dry_run, track=track, user=request[USER],
+        validate=validation(request, target, name=name, dry_run=is_dry_run),
     )
     return stored_response(stored, target.accepted, status=201)

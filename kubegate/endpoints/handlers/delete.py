@@ -10,14 +10,16 @@ collector's business.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from kubegate.admission.attributes import DELETE
 from kubegate.api import deleteoptions, errors
 from kubegate.api.deleteoptions import DeleteOptions
 from kubegate.endpoints.context import server_of
-from kubegate.endpoints.handlers.admission import admit
-from kubegate.endpoints.handlers.common import read_body, resolve_target
+from kubegate.endpoints.handlers.admission import admit, delete_options_object, validate
+from kubegate.endpoints.handlers.common import Target, read_body, resolve_target
 from kubegate.endpoints.handlers.list import run_list
 from kubegate.endpoints.negotiation import decode_body
 from kubegate.endpoints.responses import (
@@ -39,6 +41,13 @@ async def delete_options(request: web.Request) -> DeleteOptions:
     return deleteoptions.from_query({key: query.getall(key) for key in query})
 
 
+async def _admit_deletion(request: web.Request, target: Target, live: dict[str, Any], options: DeleteOptions) -> None:
+    """Both admission phases see the live object, as the real store's deleteValidation gives it them."""
+    sent = delete_options_object(options)
+    await admit(request, target, operation=DELETE, obj=None, old=live, dry_run=options.dry_run, options=sent)
+    await validate(request, target, operation=DELETE, obj=None, old=live, dry_run=options.dry_run, options=sent)
+
+
 async def delete(request: web.Request) -> web.StreamResponse:
     target = resolve_target(request, verb="delete")
     options = await delete_options(request)
@@ -46,7 +55,7 @@ async def delete(request: web.Request) -> web.StreamResponse:
     rest = server_of(request).rest
     await rest.wait_fresh()
     current = rest.get(spec, target.namespace, target.name)
-    await admit(request, target, operation=DELETE, obj=None, old=current.obj, dry_run=options.dry_run)
+    await _admit_deletion(request, target, current.obj, options)
     result = await rest.delete_object(spec, target.namespace, target.name, options)
     stored = result.stored
     if not result.deleted:
@@ -69,6 +78,7 @@ async def delete_collection(request: web.Request) -> web.StreamResponse:
     result = run_list(request, target)
     for item in result.items:
         metadata = item.obj["metadata"]
+        await _admit_deletion(request, target, item.obj, options)  # with the collection's (empty) name
         try:
             await rest.delete(target.spec, metadata.get("namespace", ""), metadata["name"], options)
         except errors.StatusError as error:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from kubegate.api.listoptions import ListOptions, parse_list_options
+from kubegate.api.listoptions import ListOptions, parse_list_options, watch_list_enabled
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.handlers.common import Target, resolve_target
 from kubegate.endpoints.handlers.freshness import wait_until_fresh
@@ -22,7 +22,8 @@ from kubegate.registry.rest import ListResult
 
 
 def list_options(request: web.Request) -> ListOptions:
-    return parse_list_options(request.rel_url.query)
+    watch_list = watch_list_enabled(server_of(request).version.minor_int)
+    return parse_list_options(request.rel_url.query, watch_list=watch_list)
 
 
 def run_list(request: web.Request, target: Target) -> ListResult:

@@ -28,7 +28,7 @@ from kubegate.api.mergepatch import apply_merge_patch, decode_merge_patch, go_ki
 from kubegate.api.strategicpatch import PatchError, PatchSchema, apply_patch
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.handlers import fieldvalidation
-from kubegate.endpoints.handlers.admission import admit
+from kubegate.endpoints.handlers.admission import admit, validate, validation
 from kubegate.endpoints.handlers.apply import apply_patch as server_side_apply
 from kubegate.endpoints.handlers.common import dry_run, read_body, resolve_target
 from kubegate.endpoints.handlers.managers import META_GROUP, from_user_agent, requested_manager
@@ -125,6 +125,7 @@ async def patch(request: web.Request) -> web.StreamResponse:
         async def transform(old: dict[str, Any]) -> dict[str, Any]:
             new = fields.update(old, typed(_patched(patcher, old, document, schema)), manager)
             await admit(request, target, operation=UPDATE, obj=new, old=old, dry_run=is_dry_run)
+            await validate(request, target, operation=UPDATE, obj=new, old=old, dry_run=is_dry_run)
             return new
 
         result = await storage.update(server.rest, target, transform, dry_run=is_dry_run)
@@ -146,6 +147,7 @@ async def patch(request: web.Request) -> web.StreamResponse:
         target.spec, target.namespace, target.name, updated,
         subresource=target.subresource, dry_run=is_dry_run,
         track=lambda live, new: fields.update(live, new, manager),
+        validate=validation(request, target, dry_run=is_dry_run),
     )
     return stored_response(stored, target.accepted)
 

@@ -14,7 +14,7 @@ from kubegate.admission.attributes import UPDATE
 from kubegate.api import errors
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.handlers import fieldvalidation
-from kubegate.endpoints.handlers.admission import admit
+from kubegate.endpoints.handlers.admission import admit, validate
 from kubegate.endpoints.handlers.common import Target, dry_run
 from kubegate.endpoints.handlers.managers import manager_name
 from kubegate.endpoints.responses import value_response
@@ -35,6 +35,7 @@ async def put(request: web.Request, target: Target, storage: SubresourceStorage)
     async def transform(old: dict[str, Any]) -> dict[str, Any]:
         new = fields.update(old, body, manager)
         await admit(request, target, operation=UPDATE, obj=new, old=old, dry_run=is_dry_run)
+        await validate(request, target, operation=UPDATE, obj=new, old=old, dry_run=is_dry_run)
         return new
 
     result = await storage.update(server.rest, target, transform, dry_run=is_dry_run)

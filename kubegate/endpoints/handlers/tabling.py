@@ -38,4 +38,4 @@ def table_for(
 def table_response(
     request: web.Request, spec: ResourceSpec, objects: Iterable[dict[str, Any]], **list_meta: Any
 ) -> web.Response:
-    return json_response(orjson.dumps(table_for(request, spec, objects, **list_meta)))
+    return json_response(orjson.dumps(table_for(request, spec, objects, **list_meta), option=orjson.OPT_APPEND_NEWLINE))

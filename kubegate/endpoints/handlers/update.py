@@ -9,7 +9,7 @@ from aiohttp import web
 from kubegate.admission.attributes import CREATE, UPDATE
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.handlers import fieldvalidation, subresources
-from kubegate.endpoints.handlers.admission import admit
+from kubegate.endpoints.handlers.admission import admit, validation
 from kubegate.endpoints.handlers.common import dry_run, resolve_target
 from kubegate.endpoints.handlers.managers import tracker
 from kubegate.endpoints.responses import stored_response
@@ -37,6 +37,6 @@ async def update(request: web.Request) -> web.StreamResponse:
 
     stored, created = await server.rest.update(
         target.spec, target.namespace, target.name, updated, subresource=target.subresource, dry_run=is_dry_run,
-        track=track,
+        track=track, validate=validation(request, target, dry_run=is_dry_run),
     )
     return stored_response(stored, target.accepted, status=201 if created else 200)

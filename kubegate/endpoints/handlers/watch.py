@@ -3,9 +3,11 @@
 Where a watch starts (the watch cache's rules, with the WatchList defaulting of 1.32):
 
 * initial events (`sendInitialEvents=true`, which a watch from resourceVersion "" or "0"
-  defaults to): the current objects as ADDED, then, with `allowWatchBookmarks`, a BOOKMARK
-  annotated `k8s.io/initial-events-end: "true"`; at resourceVersion N the state must be at
-  least N (waiting for it, else an ERROR event with the 504);
+  defaults to where the WatchList gate is on, as in 1.32): the current objects as ADDED, then,
+  with `allowWatchBookmarks`, a BOOKMARK annotated `k8s.io/initial-events-end: "true"`; at
+  resourceVersion N the state must be at least N (waiting for it, else an ERROR event with the
+  504). A legacy watch from "" or "0" without the gate (1.31, 1.33) gets the current objects
+  but no such bookmark;
 * `sendInitialEvents=false`: changes only, after N (or after now for "" and "0");
 * resourceVersion N alone: every change after N, or an ERROR event carrying 410 Expired
   (`too old resource version: N (M)`) once N has left the history.

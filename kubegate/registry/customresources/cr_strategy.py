@@ -13,7 +13,7 @@ from typing import Any
 
 from kubegate.api.errors import CAUSE_INVALID, CAUSE_REQUIRED, FieldError
 from kubegate.api.user import UserInfo
-from kubegate.registry.customresources import definition, pruning, validator
+from kubegate.registry.customresources import cel_rules, definition, pruning, validator
 from kubegate.registry.customresources.defaulting import apply_defaults
 from kubegate.registry.customresources.govalues import go_v
 from kubegate.registry.customresources.listtype import validate_lists
@@ -51,7 +51,7 @@ class CustomResourceHooks:
     def before_create(self, obj: Obj, *, user: UserInfo | None) -> list[FieldError]:
         if self.status_enabled:
             obj.pop("status", None)
-        return self._validate(obj)
+        return self._validate(obj, None)
 
     def before_update(self, obj: Obj, old: Obj, *, sent: Obj, subresource: str) -> list[FieldError]:
         if subresource == "status":
@@ -61,20 +61,24 @@ class CustomResourceHooks:
             errors: list[FieldError] = []
             if "status" in obj:
                 errors += validator.validate(self.status_schema, obj["status"], prefix="status")
+                if not errors:
+                    errors += cel_rules.validate(self.status_schema, obj["status"], old.get("status"), prefix="status")
             return errors + self._scale_status(obj)
         metadata, old_metadata = obj["metadata"], old.get("metadata") or {}
         status_changed = not self.status_enabled and obj.get("status") != old.get("status")
         if status_changed and metadata.get("generation") == old_metadata.get("generation"):
             metadata["generation"] = int(old_metadata.get("generation") or 0) + 1
-        return self._validate(obj)
+        return self._validate(obj, old)
 
     # validation -------------------------------------------------------------------------------
 
-    def _validate(self, obj: Obj) -> list[FieldError]:
+    def _validate(self, obj: Obj, old: Obj | None) -> list[FieldError]:
         errors = validator.validate(self.schema, obj)
         errors += self._scale_spec(obj) + self._scale_status(obj)
         errors += embedded_resource_errors(obj, self.schema)
         errors += validate_lists(obj, self.schema)
+        if not errors:  # x-kubernetes-validations run on objects the schema accepts
+            errors += cel_rules.validate(self.schema, obj, old)
         return errors
 
     def _scale_spec(self, obj: Obj) -> list[FieldError]:

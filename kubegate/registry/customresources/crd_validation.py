@@ -18,7 +18,7 @@ from kubegate.api.errors import (
     CAUSE_REQUIRED,
     FieldError,
 )
-from kubegate.registry.customresources import definition
+from kubegate.registry.customresources import cel_rules, definition
 from kubegate.registry.customresources.crd_internal import Internal, go_versions, hoist
 from kubegate.registry.customresources.crd_parts import (
     validate_column,
@@ -110,6 +110,7 @@ def _spec(spec: Obj, internal: Internal, old: Obj | None) -> list[FieldError]:
             errors.append(FieldError(CAUSE_REQUIRED, f"spec.names.{required}"))
     errors += validate_names(names, "spec.names")
     errors += validate_version_schema((schema_top or {}).get("openAPIV3Schema"), "spec.validation", status_enabled=any_status)
+    errors += cel_rules.rule_errors((schema_top or {}).get("openAPIV3Schema"), "spec.validation.openAPIV3Schema")
     errors += validate_subresources(internal.top.get("subresources"), "spec.subresources")
     for index, column in enumerate(internal.top.get("additionalPrinterColumns") or ()):
         if isinstance(column, dict):
@@ -136,6 +137,7 @@ def _version(version: Obj, path: str, internal: Internal) -> list[FieldError]:
     status_enabled = isinstance((subresources or {}).get("status"), dict)
     schema = (version.get("schema") or {}).get("openAPIV3Schema")
     errors += validate_version_schema(schema, child(path, "schema"), status_enabled=status_enabled)
+    errors += cel_rules.rule_errors(schema, child(child(path, "schema"), "openAPIV3Schema"))
     errors += validate_subresources(version.get("subresources"), child(path, "subresources"))
     for index, column in enumerate(version.get("additionalPrinterColumns") or ()):
         if isinstance(column, dict):

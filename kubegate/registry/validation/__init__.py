@@ -11,6 +11,7 @@ group, plural), one small module per API area:
 - `workloads`: Deployments, ReplicaSets, StatefulSets, DaemonSets, ReplicationControllers,
   PodTemplates, Jobs and CronJobs
 - `services`, `configdata` (ConfigMaps, Secrets), `rbac`
+- `admissionpolicy`: ValidatingAdmissionPolicies (their CEL compiled) and their bindings
 
 Writes to subresources (status, scale) are validated by their own rules, not these.
 """
@@ -22,7 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubegate.registry.spec import ResourceKey, ResourceSpec
-from kubegate.registry.validation import configdata, podupdate, rbac, services, workloads
+from kubegate.registry.validation import (
+    admissionpolicy,
+    configdata,
+    podupdate,
+    rbac,
+    services,
+    workloads,
+)
 from kubegate.registry.validation.field import (
     IMMUTABLE,
     Errors,
@@ -35,6 +43,7 @@ from kubegate.registry.validation.objectmeta import validate_meta
 Check = Callable[[Any], Errors]
 UpdateCheck = Callable[[Any, Any], Errors]
 _RBAC = "rbac.authorization.k8s.io"
+_ADMISSION = "admissionregistration.k8s.io"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +102,8 @@ RULES: dict[ResourceKey, Rules] = {
     (_RBAC, "clusterroles"): Rules(rbac.validate_cluster_role),
     (_RBAC, "rolebindings"): Rules(rbac.validate_role_binding, rbac.validate_role_binding_update),
     (_RBAC, "clusterrolebindings"): Rules(rbac.validate_cluster_role_binding, rbac.validate_cluster_role_binding_update),
+    (_ADMISSION, "validatingadmissionpolicies"): Rules(admissionpolicy.validate_policy),
+    (_ADMISSION, "validatingadmissionpolicybindings"): Rules(admissionpolicy.validate_binding),
 }
 
 
