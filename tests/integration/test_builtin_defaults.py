@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from tests.support.admission_webhook import (
+    WebhookCA,
+    WebhookServer,
+    allow,
+    configuration,
+    make_webhook_ca,
+    webhook,
+)
 from tests.support.inprocess import Identity, InProcessServer
 
 NS = "/api/v1/namespaces/default"
@@ -159,3 +168,34 @@ async def test_status_writes_get_the_status_defaults(api: InProcessServer, admin
     assert created.body["status"]["allocatable"] == {"cpu": "2"}
     written = await _status_write(api, admin, "/api/v1/nodes/worker-x", {"capacity": {"cpu": "4", "pods": "110"}})
     assert written["status"]["allocatable"] == {"cpu": "4", "pods": "110"}
+
+
+@pytest.fixture(scope="module")
+def webhook_ca(tmp_path_factory: pytest.TempPathFactory) -> WebhookCA:
+    return make_webhook_ca(tmp_path_factory.mktemp("webhook-ca"))
+
+
+@pytest.fixture
+async def hooks(webhook_ca: WebhookCA) -> AsyncIterator[WebhookServer]:
+    server = await WebhookServer({"/look": allow()}).start(webhook_ca)
+    yield server
+    await server.close()
+
+
+async def test_a_mutating_webhook_sees_the_defaulted_object(
+    api: InProcessServer, admin: Identity, hooks: WebhookServer, webhook_ca: WebhookCA
+) -> None:
+    """Decoding (defaults included) comes before admission, so webhooks see what will be stored."""
+    look = webhook("look.example.com", url=hooks.url("/look"), ca=webhook_ca, resources=("networkpolicies",),
+                   groups=("networking.k8s.io",))
+    config = configuration("MutatingWebhookConfiguration", "look", look)
+    registered = await api.request(
+        "POST", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", identity=admin, json=config)
+    assert registered.status == 201, registered.text
+    body = {"metadata": {"name": "np"}, "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 80}]}]}}
+    created = await api.request(
+        "POST", "/apis/networking.k8s.io/v1/namespaces/default/networkpolicies", identity=admin, json=body)
+    assert created.status == 201, created.text
+    [seen] = hooks.requests("/look")
+    assert seen["object"]["spec"]["policyTypes"] == ["Ingress"]
+    assert seen["object"]["spec"]["ingress"][0]["ports"][0]["protocol"] == "TCP"

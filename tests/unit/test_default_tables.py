@@ -58,6 +58,7 @@ ANCHORS: Mapping[str, tuple[str, ...]] = {
     "networking.ENDPOINT_PORT": (CORE + "EndpointPort",),
     "networking.SLICE_PORT": ("io.k8s.api.discovery.v1.EndpointPort",),
     "autoscaling.HORIZONTAL_POD_AUTOSCALER": ("io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler",),
+    "autoscaling.HORIZONTAL_POD_AUTOSCALER_V1": ("io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler",),
     "rbac.BINDING": ("io.k8s.api.rbac.v1.RoleBinding", "io.k8s.api.rbac.v1.ClusterRoleBinding"),
     "rbac.SUBJECT": ("io.k8s.api.rbac.v1.Subject",),
     "flowcontrol.FLOW_SCHEMA": ("io.k8s.api.flowcontrol.v1.FlowSchema",),

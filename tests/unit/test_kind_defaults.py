@@ -58,6 +58,8 @@ CASES: dict[str, Case] = {
             {"kind": "ServiceAccount", "name": "s"}]}),
     "hpa": (autoscaling.horizontal_pod_autoscaler_defaults, {"spec": {"maxReplicas": 3}}, {"spec": {
         "maxReplicas": 3, "minReplicas": 1, "metrics": autoscaling.CPU_UTILIZATION}}),
+    "hpa-v1": (autoscaling.horizontal_pod_autoscaler_defaults, {"apiVersion": "autoscaling/v1", "spec": {}},
+               {"apiVersion": "autoscaling/v1", "spec": {"minReplicas": 1}}),
     "hpa-behavior": (autoscaling.horizontal_pod_autoscaler_defaults,
                      {"spec": {"maxReplicas": 3, "behavior": {"scaleDown": {"stabilizationWindowSeconds": 60}}}},
                      {"spec": {"maxReplicas": 3, "minReplicas": 1, "metrics": autoscaling.CPU_UTILIZATION, "behavior": {

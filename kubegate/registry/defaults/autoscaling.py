@@ -1,10 +1,11 @@
 """HorizontalPodAutoscaler defaults (autoscaling/v2 SetDefaults_HorizontalPodAutoscaler and
 _HorizontalPodAutoscalerBehavior).
 
-HPAs are stored as autoscaling/v2 (`kubegate.registry.conversion`), so these rows apply to
+HPAs are stored as autoscaling/v2 (`kubegate.registry.conversion`), so the v2 rows apply to
 autoscaling/v1 writes too, as the real server's read back through v2 does: an HPA created
 without a target shows a CPU utilization target of 80%. A behavior that is given gets every
-scaling rule filled; one that is not stays absent.
+scaling rule filled; one that is not stays absent. An object still in autoscaling/v1 (as a
+mutating webhook matched in v1 sees it) gets only the v1 default, minReplicas.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ HORIZONTAL_POD_AUTOSCALER: tuple[Default, ...] = (
 )
 
 
+HORIZONTAL_POD_AUTOSCALER_V1: tuple[Default, ...] = (Default("spec.minReplicas", 1),)
+
+
 def horizontal_pod_autoscaler_defaults(obj: dict[str, Any]) -> None:
     if isinstance(obj.get("spec", {}), dict):
-        apply(obj, HORIZONTAL_POD_AUTOSCALER)
+        v1 = obj.get("apiVersion") == "autoscaling/v1"
+        apply(obj, HORIZONTAL_POD_AUTOSCALER_V1 if v1 else HORIZONTAL_POD_AUTOSCALER)
