@@ -116,6 +116,7 @@ def test_pod_spec_nested_defaults() -> None:
         }],
         "volumes": [
             {"name": "scratch"},
+            {"name": "nulls", "secret": None},
             {"name": "d", "downwardAPI": {"items": [{"path": "n", "fieldRef": {"fieldPath": "metadata.name"}}]}},
             {"name": "p", "projected": {"sources": [{"serviceAccountToken": {"path": "t"}}]}},
             {"name": "e", "ephemeral": {"volumeClaimTemplate": {"spec": {"accessModes": ["ReadWriteOnce"]}}}},
@@ -131,6 +132,7 @@ def test_pod_spec_nested_defaults() -> None:
     assert container["lifecycle"]["preStop"] == {"httpGet": {"port": 80, "path": "/", "scheme": "HTTP"}}
     assert spec["volumes"] == [
         {"name": "scratch", "emptyDir": {}},
+        {"name": "nulls", "secret": None, "emptyDir": {}},
         {"name": "d", "downwardAPI": {"defaultMode": 420, "items": [
             {"path": "n", "fieldRef": {"fieldPath": "metadata.name", "apiVersion": "v1"}}]}},
         {"name": "p", "projected": {"defaultMode": 420, "sources": [

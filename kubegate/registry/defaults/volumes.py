@@ -31,7 +31,7 @@ SOURCES: tuple[Default, ...] = (
 )
 #: what only a pod's volumes have; a volume naming no source at all is an emptyDir
 POD_SOURCES: tuple[Default, ...] = (
-    Default("emptyDir", {}, when=lambda volume: set(volume) <= {"name"}),
+    Default("emptyDir", {}, when=lambda volume: all(value is None for key, value in volume.items() if key != "name")),
     Default("secret.defaultMode", FILE_MODE, when=present("secret")),
     Default("configMap.defaultMode", FILE_MODE, when=present("configMap")),
     Default("downwardAPI.defaultMode", FILE_MODE, when=present("downwardAPI")),
