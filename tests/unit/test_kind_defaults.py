@@ -16,6 +16,7 @@ from kubegate.registry.defaults import (
     networking,
     pods,
     rbac,
+    services,
     storage,
 )
 
@@ -154,3 +155,10 @@ def test_pods_but_not_templates_request_their_limits_and_host_ports() -> None:
     assert "hostPort" not in template["containers"][0]["ports"][0]
     assert pod["containers"][0]["resources"]["requests"] == {"cpu": "500m", "memory": "1Gi"}
     assert pod["containers"][0]["ports"][0] == {"containerPort": 8080, "hostPort": 8080, "protocol": "TCP"}
+
+
+def test_a_service_without_client_ip_affinity_drops_its_affinity_configuration() -> None:
+    obj: dict[str, Any] = {"spec": {"sessionAffinityConfig": {"clientIP": {"timeoutSeconds": 60}}, "ports": []}}
+    services.service_defaults(obj)
+    assert obj["spec"] == {"sessionAffinity": "None", "type": "ClusterIP", "internalTrafficPolicy": "Cluster",
+                           "ports": []}

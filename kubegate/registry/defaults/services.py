@@ -30,6 +30,9 @@ def service_defaults(obj: dict[str, Any]) -> None:
     if not isinstance(obj.get("spec", {}), dict):
         return
     apply(obj, SERVICE)
+    spec = obj.get("spec")
+    if isinstance(spec, dict) and spec.get("sessionAffinity") == "None":
+        spec.pop("sessionAffinityConfig", None)  # only ClientIP affinity has a configuration
     for port in dicts(lookup(obj, "spec.ports")):
         apply(port, PORT)
         if port.get("targetPort") in (None, 0, "") and isinstance(port.get("port"), int):
