@@ -2,7 +2,7 @@
 
 `serve` takes kube-apiserver's flag names (see config.py); the other commands manage the
 certificate authority in the PKI directory. Errors are one line on stderr and exit code 2, never
-a traceback.
+a traceback; a bad flag gets that line and a pointer to the command's --help, not the usage.
 """
 
 from __future__ import annotations
@@ -11,19 +11,33 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
 from kubegate import __version__, pki
 from kubegate.config import DEFAULT_PKI_DIR, ConfigError, ServerConfig, add_flags, from_args
+from kubegate.server.startup import StartupError
 from kubegate.storage.factory import StorageOpenError
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kubegate", description="A Kubernetes API server double with real auth.")
-    commands = parser.add_subparsers(dest="command", required=True)
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and a hint, as the rest of the CLI's."""
 
-    serve = commands.add_parser("serve", help="run the API server")
+    def error(self, message: str) -> NoReturn:
+        # argparse says "argument --secure-port: invalid int value: 'x'"; the flag leads here
+        message = message.removeprefix("argument ")
+        self.exit(2, f"kubegate: error: {message} (see {self.prog} --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kubegate", description="A Kubernetes API server double with real auth.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    serve = commands.add_parser(
+        "serve", help="run the API server", usage="kubegate serve [flags]", description="Run the API server. Flags take kube-apiserver's names; "
+        "a --config YAML file may set the same keys, and flags win.",
+    )
     add_flags(serve)
 
     pki_cmd = commands.add_parser("pki", help="manage the certificate authority")
@@ -56,8 +70,23 @@ def configured_server_url(pki_dir: Path) -> str:
         return ServerConfig().server_url()
 
 
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse, blaming flags no command knows on the command they were given to."""
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        command = commands.choices[args.command]
+        pki_command = getattr(args, "pki_command", None)
+        if pki_command is not None:
+            sub = next(a for a in command._actions if isinstance(a, argparse._SubParsersAction))
+            command = sub.choices[pki_command]
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     try:
         if args.command == "serve":
             from kubegate.server.run import run
@@ -69,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 server_url=args.server or ServerConfig().server_url(),
                 key_type=args.key_type,
                 extra_sans=args.tls_san,
+                rewrite_kubeconfig=args.server is not None,  # asked for: point the admin there
             )
             for warning in files.warnings:
                 print(f"kubegate: warning: {warning}", file=sys.stderr)
@@ -87,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         print(f"kubegate {__version__}")
         return 0
-    except (ConfigError, pki.PkiError, OSError, StorageOpenError) as exc:
+    except (ConfigError, pki.PkiError, OSError, StorageOpenError, StartupError) as exc:
         print(f"kubegate: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

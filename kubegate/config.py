@@ -2,12 +2,14 @@
 
 Every option is one row of `OPTIONS` (flag name, type, default, help), so the command line, the
 YAML file and the resulting `ServerConfig` cannot drift apart. A bad config file stops the server
-at start with a message that names the file and the key.
+at start with a message that names the file and the key. `SECTIONS` groups the rows for
+`kubegate serve --help`, which shows each flag's default.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -45,7 +47,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("tls-private-key-file", "path", None, "serving key (default: PKI_DIR/apiserver.key)"),
     Option("tls-san", "list", (), "extra subject alternative names for the generated serving cert"),
     Option("key-type", "str", "ecdsa", "key algorithm for generated keys: ecdsa (P-256) or rsa (2048)"),
-    Option("kubernetes-version", "str", "1.32.4", "version reported by /version (kubectl's dispatcher picks its binary from it)"),
+    Option("kubernetes-version", "str", "1.32.4", "version reported by /version (kubectl's dispatcher picks its binary from it); the APIs served are that release's defaults (1.27 to 1.35)"),
     Option("watch-cache-size", "int", 10000, "events kept for resuming watches; older resourceVersions get 410"),
     Option("v", "int", 0, "log verbosity (0 = warnings and the ready line, 2 = requests)"),
     Option("faults", "path", None, "YAML file of fault-injection rules: matched requests get a 429/500/503/504, a delay, a reset..."),
@@ -112,6 +114,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("authorization-webhook-cache-unauthorized-ttl", "duration", 30.0, "how long webhook denials are cached"),
     Option("authorization-webhook-version", "str", "v1beta1", "SubjectAccessReview version the webhook speaks (v1 or v1beta1)"),
     Option("authorization-config", "path", None, "AuthorizationConfiguration file (replaces --authorization-mode)"),
+    # admission
+    Option("enable-admission-plugins", "list", (), "admission plugins to run besides the default ones (kube-apiserver's names, e.g. AlwaysDeny)"),
+    Option("disable-admission-plugins", "list", (), "default admission plugins not to run (e.g. PodSecurity,ResourceQuota)"),
     # auditing
     Option("audit-policy-file", "path", None, "audit.k8s.io/v1 Policy: which requests are audited, at which level"),
     Option("audit-log-path", "str", "", "write audit events to this file as JSON lines ('-' for standard output)"),
@@ -128,6 +133,31 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 _BY_ATTR = {option.attr: option for option in OPTIONS}
+
+#: `serve --help`'s sections: (title, the flag of `OPTIONS` that opens the section). A row
+#: belongs to the last section opened at or before it, so a row added inside a section of
+#: `OPTIONS` lands in that section's help without touching this table.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("serving", "bind-address"),
+    ("storage", "storage-backend"),
+    ("the simulated cluster", "nodes"),
+    ("authentication", "client-ca-file"),
+    ("authorization", "authorization-mode"),
+    ("admission", "enable-admission-plugins"),
+    ("auditing", "audit-policy-file"),
+    ("controllers", "legacy-service-account-token-secrets"),
+)
+
+
+def sections() -> list[tuple[str, list[Option]]]:
+    """`OPTIONS` split by `SECTIONS`, in order."""
+    openers = {flag: title for title, flag in SECTIONS}
+    grouped: list[tuple[str, list[Option]]] = []
+    for option in OPTIONS:
+        if option.flag in openers or not grouped:
+            grouped.append((openers.get(option.flag, "options"), []))
+        grouped[-1][1].append(option)
+    return grouped
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +235,8 @@ class ServerConfig:
     authorization_webhook_cache_unauthorized_ttl: float = 30.0
     authorization_webhook_version: str = "v1beta1"
     authorization_config: Path | None = None
+    enable_admission_plugins: tuple[str, ...] = ()
+    disable_admission_plugins: tuple[str, ...] = ()
     audit_policy_file: Path | None = None
     audit_log_path: str = ""
     audit_log_maxage: int = 366
@@ -240,19 +272,64 @@ class ServerConfig:
         return f"https://{host}:{port if port is not None else self.secure_port}"
 
 
+_METAVARS = {
+    "str": "STRING", "int": "INT", "bool": "BOOL", "list": "LIST", "path": "PATH", "paths": "PATH",
+    "duration": "DURATION",
+}
+
+
 def add_flags(parser: argparse.ArgumentParser) -> None:
-    """Register every option as `--flag`; defaults stay None so the YAML file can fill them."""
-    parser.add_argument("--config", type=Path, help="YAML file with the same keys as these flags")
-    for option in OPTIONS:
-        name = f"--{option.flag}"
-        if option.kind == "bool":
-            parser.add_argument(name, type=_parse_bool, nargs="?", const=True, default=None, help=option.help)
-        elif option.kind in ("list", "paths"):
-            parser.add_argument(name, action="append", default=None, help=option.help)
-        elif option.kind == "int":
-            parser.add_argument(name, type=int, default=None, help=option.help)
-        else:
-            parser.add_argument(name, default=None, help=option.help)
+    """Register every option as `--flag`, one argument group per section, each help ending
+    with the default; parsed defaults stay None so the YAML file can fill them."""
+    parser.add_argument("--config", type=Path, metavar="PATH", help="YAML file with the same keys as these flags")
+    for title, options in sections():
+        group = parser.add_argument_group(title)
+        for option in options:
+            name, metavar = f"--{option.flag}", _METAVARS.get(option.kind)
+            text = _with_default(option).replace("%", "%%")  # argparse formats help with %
+            if option.kind == "bool":
+                group.add_argument(
+                    name, type=_parse_bool, nargs="?", const=True, default=None, metavar=metavar, help=text,
+                )
+            elif option.kind in ("list", "paths"):
+                group.add_argument(name, action="append", default=None, metavar=metavar, help=text)
+            elif option.kind == "int":
+                group.add_argument(name, type=int, default=None, metavar=metavar, help=text)
+            else:
+                group.add_argument(name, default=None, metavar=metavar, help=text)
+
+
+def _with_default(option: Option) -> str:
+    """The help text, with the default as kube-apiserver's help shows it: `(default 5m0s)`."""
+    default = option.default
+    if default is None or default in ("", ()) or "(default" in option.help:
+        return option.help
+    if option.kind == "bool":
+        shown = "true" if default else "false"
+    elif option.kind in ("list", "paths"):
+        shown = ",".join(str(item) for item in default)
+    elif option.kind == "duration":
+        shown = format_duration(float(default))
+    else:
+        shown = str(default)
+    return f"{option.help} (default {shown})"
+
+
+def format_duration(seconds: float) -> str:
+    """A Go duration string: 300 -> `5m0s`, 0.3 -> `300ms`, 0 -> `0s`."""
+    if seconds == 0:
+        return "0s"
+    if seconds < 1:
+        return f"{seconds * 1000:g}ms"
+    whole = round(seconds, 9)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{secs:g}s"
+    if hours or minutes:
+        text = f"{int(minutes)}m{text}"
+    if hours:
+        text = f"{int(hours)}h{text}"
+    return text
 
 
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -364,7 +441,18 @@ def from_options(options: Mapping[str, Any], *, source: str = "options") -> Serv
     return config
 
 
+_KUBERNETES_VERSION = re.compile(r"v?1\.(\d+)(\.\d+)?")
+
+
 def validate(config: ServerConfig) -> None:
+    try:
+        ipaddress.ip_address(config.bind_address)
+    except ValueError:
+        raise ConfigError(f"--bind-address {config.bind_address!r} must be an IP address") from None
+    if not _KUBERNETES_VERSION.fullmatch(config.kubernetes_version):
+        raise ConfigError(
+            f"--kubernetes-version {config.kubernetes_version!r} must be 1.MINOR or 1.MINOR.PATCH, e.g. 1.32.4"
+        )
     if not 0 <= config.secure_port <= 65535:
         raise ConfigError(f"--secure-port {config.secure_port} must be between 0 and 65535")
     if config.key_type not in ("ecdsa", "rsa"):

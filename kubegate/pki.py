@@ -13,7 +13,9 @@ signed by a key the server owns. This module makes and keeps those files:
 
 `ensure_pki` only ever adds files: what exists is reused byte for byte (a CA that kubectl
 already trusts must never change under it), and what it would have done differently is
-reported as a warning instead. Key usages are named as in the CertificateSigningRequest API
+reported as a warning instead. The one exception is the server URL in admin.kubeconfig, which
+a starting server brings up to date with the address it actually bound (another port, or
+`--secure-port 0`), leaving the rest of the file as it was. Key usages are named as in the CertificateSigningRequest API
 (`"client auth"`, `"digital signature"`, ...) so that the CSR signer can hand them straight to
 `sign_certificate`.
 """
@@ -486,17 +488,53 @@ def ensure_pki(
     server_url: str,
     key_type: str = "ecdsa",
     extra_sans: Sequence[str] = (),
+    rewrite_kubeconfig: bool = False,
 ) -> PkiFiles:
     """Create whatever of the cluster's PKI is missing in `pki_dir` and reuse the rest as is.
 
     A missing certificate is issued for its existing key; a key missing beside an existing
-    certificate is an error, since the certificate could never be used again.
+    certificate is an error, since the certificate could never be used again. With
+    `rewrite_kubeconfig`, an admin.kubeconfig pointing elsewhere is pointed at `server_url`.
+    A directory that cannot be created or written is a `PkiError` naming it.
     """
     generate = _key_generator(key_type)
     serving_sans = _general_names([*DEFAULT_SERVING_SANS, *extra_sans])
     server_host = urlsplit(server_url).hostname
     if not server_host:
         raise PkiError(f"server URL {server_url!r} has no host")
+    try:
+        return _ensure_pki(
+            pki_dir, server_url=server_url, server_host=server_host, generate=generate,
+            serving_sans=serving_sans, extra_sans=extra_sans, rewrite_kubeconfig=rewrite_kubeconfig,
+        )
+    except OSError as exc:  # reads are PkiErrors already: this is a write that failed
+        raise PkiError(_not_writable(pki_dir, exc)) from None
+
+
+def _not_writable(pki_dir: Path, exc: OSError) -> str:
+    why = exc.strerror or str(exc)
+    problem = "is not writable" if pki_dir.is_dir() else "cannot be created"
+    message = f"PKI directory {pki_dir} {problem}: {why[:1].lower()}{why[1:]}"
+    if not isinstance(exc, PermissionError):
+        return message
+    # Typically a directory mounted into a container, owned by root: say who may not write where.
+    where = next(p for p in (pki_dir, *pki_dir.absolute().parents) if p.is_dir())
+    return (
+        f"{message} (uid {os.getuid()} may not write to {where}: "
+        "make it writable by that user, or choose another --pki-dir)"
+    )
+
+
+def _ensure_pki(
+    pki_dir: Path,
+    *,
+    server_url: str,
+    server_host: str,
+    generate: Callable[[], PrivateKey],
+    serving_sans: list[x509.GeneralName],
+    extra_sans: Sequence[str],
+    rewrite_kubeconfig: bool,
+) -> PkiFiles:
     _make_private_dir(pki_dir)
     files = PkiFiles.in_dir(pki_dir)
     now = _now()
@@ -543,6 +581,8 @@ def ensure_pki(
         kubeconfig = _ensure_file(
             files.admin_kubeconfig, lambda: _kubeconfig_yaml(admin_config), mode=0o600
         )
+        if rewrite_kubeconfig:
+            kubeconfig = _point_at(files.admin_kubeconfig, kubeconfig, server_url=server_url)
     found = [
         *_expiry_warnings(files.ca_cert, ca, now=now),
         *_leaf_warnings(files.serving_cert, serving_pem, serving_key, ca, now=now),
@@ -633,6 +673,27 @@ def _san_warnings(
     return found
 
 
+def _point_at(path: Path, data: bytes, *, server_url: str) -> bytes:
+    """admin.kubeconfig with its kubegate cluster's server set to `server_url`, rewritten only
+    if it pointed elsewhere; a file kubegate cannot read is left alone (and warned about)."""
+    try:
+        config = yaml.safe_load(data)
+        clusters = config["clusters"]
+        entry = next((c for c in clusters if c.get("name") == CLUSTER_NAME), clusters[0])
+        current = str(entry["cluster"]["server"])
+    except (yaml.YAMLError, KeyError, IndexError, TypeError, AttributeError):
+        return data
+    if current.rstrip("/") == server_url.rstrip("/"):
+        return data
+    entry["cluster"]["server"] = server_url
+    rewritten = _kubeconfig_yaml(config)
+    try:
+        _write_atomic(path, rewritten, mode=0o600, overwrite=True)
+    except OSError:  # a read-only PKI directory: served anyway, with the stale-URL warning
+        return data
+    return rewritten
+
+
 def _kubeconfig_warnings(path: Path, data: bytes, *, server_url: str) -> list[str]:
     try:
         servers = [str(c["cluster"]["server"]) for c in yaml.safe_load(data)["clusters"]]
@@ -703,7 +764,13 @@ def _locked(pki_dir: Path) -> Iterator[None]:
     if sys.platform == "win32":
         yield
         return
-    fd = os.open(pki_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(pki_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        # A read-only directory (a mounted secret): nothing can be written, so there is no race
+        # to guard; a file that is missing fails below with the directory named.
+        yield
+        return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

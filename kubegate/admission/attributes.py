@@ -10,7 +10,7 @@ warnings for the response, audit annotations, and the reinvocation state of the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from kubegate.api.user import UserInfo
 from kubegate.registry.spec import ResourceSpec
@@ -58,9 +58,11 @@ class AdmissionAttributes:
     reinvocation: Reinvocation = field(default_factory=Reinvocation)
 
 
+@runtime_checkable
 class AdmissionPlugin(Protocol):
     async def admit(self, attributes: AdmissionAttributes) -> None: ...
 
 
+@runtime_checkable
 class ValidationPlugin(Protocol):
     async def validate(self, attributes: AdmissionAttributes) -> None: ...

@@ -1,19 +1,21 @@
-"""Every resource a default kube-apiserver 1.32 serves, as data.
+"""Every resource a default kube-apiserver 1.27 to 1.35 serves, as data.
 
 Why a table: discovery, OpenAPI, requestinfo lookups, RBAC resource matching and the generic REST
 store all need the same facts about a resource (kind, plural, scope, verbs, short names,
-categories, subresources). Keeping them in one place, copied from what a real 1.32 server
+categories, subresources). Keeping them in one place, copied from what a real server
 advertises, means clients such as kubectl resolve `po`, `deploy`, `kubectl get all` or
 `pods/exec` against kubegate exactly as they would against a real cluster.
 
-Scope: GA group-versions that are enabled without any `--runtime-config` or feature gate. Beta
-and alpha APIs (servicecidrs, ipaddresses, volumeattributesclasses, mutating admission
-policies, lease candidates, resource.k8s.io, ...) and feature-gated subresources (`pods/resize`,
-alpha behind InPlacePodVerticalScaling in 1.32) are deliberately absent.
+Scope: what some minor from 1.27 to 1.35 serves without any `--runtime-config` or feature gate
+(`ALL_BUILTIN_RESOURCES`); `registry/lifecycle.py` says which minors serve which row, and
+`served_resources(minor)` is one release's surface. `BUILTIN_RESOURCES` is the default 1.32's.
+Betas that are off by default and every alpha (mutating admission policies, lease candidates,
+resource.k8s.io v1beta1, ...) are deliberately absent.
 
 Order is part of the data. Rows are grouped by group-version in the order the server lists them:
 the legacy core group (`/api/v1`) first, then the `/apis` groups in the apiserver's group
-priority order, with a group's preferred version first (autoscaling/v2 before autoscaling/v1).
+priority order, each group's versions by priority (autoscaling/v2 before v1; flowcontrol v1,
+v1beta3, v1beta2), so that the first version a release serves is the one it prefers.
 Inside a group-version the rows, and each row's subresources, are sorted by name as discovery
 sorts them. Verbs are sorted the same way.
 
@@ -23,6 +25,7 @@ group/version speaks a kind of its parent's group-version (`PodExecOptions` is c
 
 from __future__ import annotations
 
+from kubegate.registry import lifecycle
 from kubegate.registry.spec import CREATE_ONLY, GET_PATCH_UPDATE, ResourceSpec, Subresource
 
 #: The `/status` subresource: the parent's kind, get/patch/update.
@@ -74,37 +77,15 @@ GROUP_ORDER: tuple[str, ...] = (
     "node.k8s.io",
     "discovery.k8s.io",
     "flowcontrol.apiserver.k8s.io",
+    "resource.k8s.io",
 )
 
-#: Group -> the version discovery marks as preferred (`""` is the core group). Only autoscaling
-#: serves two GA versions; v2 is preferred.
-PREFERRED_VERSIONS: dict[str, str] = {
-    "": "v1",
-    "apiregistration.k8s.io": "v1",
-    "apps": "v1",
-    "events.k8s.io": "v1",
-    "authentication.k8s.io": "v1",
-    "authorization.k8s.io": "v1",
-    "autoscaling": "v2",
-    "batch": "v1",
-    "certificates.k8s.io": "v1",
-    "networking.k8s.io": "v1",
-    "policy": "v1",
-    "rbac.authorization.k8s.io": "v1",
-    "storage.k8s.io": "v1",
-    "admissionregistration.k8s.io": "v1",
-    "apiextensions.k8s.io": "v1",
-    "scheduling.k8s.io": "v1",
-    "coordination.k8s.io": "v1",
-    "node.k8s.io": "v1",
-    "discovery.k8s.io": "v1",
-    "flowcontrol.apiserver.k8s.io": "v1",
-}
-
-#: Every built-in resource, in serving order (see the module docstring).
+#: Every built-in resource of every supported minor, in serving order (see the module docstring).
+#: A group's versions come in the aggregator's priority order (autoscaling/v2 before v1,
+#: flowcontrol v1 before v1beta3 before v1beta2): the first one served is the preferred one.
 # Hand-wrapped so that each resource reads as one compact row; the formatter would explode it.
 # fmt: off
-BUILTIN_RESOURCES: tuple[ResourceSpec, ...] = (
+ALL_BUILTIN_RESOURCES: tuple[ResourceSpec, ...] = (
     # v1 -------------------------------------------------------------------------------------------
     ResourceSpec(group="", version="v1", kind="Binding", plural="bindings", singular="binding",
                  namespaced=True, verbs=CREATE_ONLY),
@@ -146,6 +127,7 @@ BUILTIN_RESOURCES: tuple[ResourceSpec, ...] = (
                      Subresource("log", verbs=("get",)),
                      Subresource("portforward", verbs=_STREAM_VERBS, kind="PodPortForwardOptions"),
                      Subresource("proxy", verbs=_PROXY_VERBS, kind="PodProxyOptions"),
+                     Subresource("resize"),
                      _STATUS,
                  )),
     ResourceSpec(group="", version="v1", kind="PodTemplate", plural="podtemplates",
@@ -244,9 +226,13 @@ BUILTIN_RESOURCES: tuple[ResourceSpec, ...] = (
     ResourceSpec(group="networking.k8s.io", version="v1", kind="Ingress", plural="ingresses",
                  singular="ingress", namespaced=True, short_names=("ing",),
                  subresources=(_STATUS,)),
+    ResourceSpec(group="networking.k8s.io", version="v1", kind="IPAddress", plural="ipaddresses",
+                 singular="ipaddress", namespaced=False, short_names=("ip",)),
     ResourceSpec(group="networking.k8s.io", version="v1", kind="NetworkPolicy",
                  plural="networkpolicies", singular="networkpolicy", namespaced=True,
                  short_names=("netpol",)),
+    ResourceSpec(group="networking.k8s.io", version="v1", kind="ServiceCIDR", plural="servicecidrs",
+                 singular="servicecidr", namespaced=False, subresources=(_STATUS,)),
 
     # policy/v1 ------------------------------------------------------------------------------------
     ResourceSpec(group="policy", version="v1", kind="PodDisruptionBudget",
@@ -275,6 +261,9 @@ BUILTIN_RESOURCES: tuple[ResourceSpec, ...] = (
     ResourceSpec(group="storage.k8s.io", version="v1", kind="VolumeAttachment",
                  plural="volumeattachments", singular="volumeattachment", namespaced=False,
                  subresources=(_STATUS,)),
+    ResourceSpec(group="storage.k8s.io", version="v1", kind="VolumeAttributesClass",
+                 plural="volumeattributesclasses", singular="volumeattributesclass",
+                 namespaced=False, short_names=("vac",)),
 
     # admissionregistration.k8s.io/v1 --------------------------------------------------------------
     ResourceSpec(group="admissionregistration.k8s.io", version="v1",
@@ -325,5 +314,49 @@ BUILTIN_RESOURCES: tuple[ResourceSpec, ...] = (
     ResourceSpec(group="flowcontrol.apiserver.k8s.io", version="v1",
                  kind="PriorityLevelConfiguration", plural="prioritylevelconfigurations",
                  singular="prioritylevelconfiguration", namespaced=False, subresources=(_STATUS,)),
+
+    # flowcontrol.apiserver.k8s.io/v1beta3 ---------------------------------------------------------
+    ResourceSpec(group="flowcontrol.apiserver.k8s.io", version="v1beta3", kind="FlowSchema",
+                 plural="flowschemas", singular="flowschema", namespaced=False,
+                 subresources=(_STATUS,)),
+    ResourceSpec(group="flowcontrol.apiserver.k8s.io", version="v1beta3",
+                 kind="PriorityLevelConfiguration", plural="prioritylevelconfigurations",
+                 singular="prioritylevelconfiguration", namespaced=False, subresources=(_STATUS,)),
+
+    # flowcontrol.apiserver.k8s.io/v1beta2 ---------------------------------------------------------
+    ResourceSpec(group="flowcontrol.apiserver.k8s.io", version="v1beta2", kind="FlowSchema",
+                 plural="flowschemas", singular="flowschema", namespaced=False,
+                 subresources=(_STATUS,)),
+    ResourceSpec(group="flowcontrol.apiserver.k8s.io", version="v1beta2",
+                 kind="PriorityLevelConfiguration", plural="prioritylevelconfigurations",
+                 singular="prioritylevelconfiguration", namespaced=False, subresources=(_STATUS,)),
+
+    # resource.k8s.io/v1 ---------------------------------------------------------------------------
+    ResourceSpec(group="resource.k8s.io", version="v1", kind="DeviceClass", plural="deviceclasses",
+                 singular="deviceclass", namespaced=False),
+    ResourceSpec(group="resource.k8s.io", version="v1", kind="ResourceClaim",
+                 plural="resourceclaims", singular="resourceclaim", namespaced=True,
+                 subresources=(_STATUS,)),
+    ResourceSpec(group="resource.k8s.io", version="v1", kind="ResourceClaimTemplate",
+                 plural="resourceclaimtemplates", singular="resourceclaimtemplate",
+                 namespaced=True),
+    ResourceSpec(group="resource.k8s.io", version="v1", kind="ResourceSlice",
+                 plural="resourceslices", singular="resourceslice", namespaced=False),
 )
 # fmt: on
+
+
+def served_resources(minor: int) -> tuple[ResourceSpec, ...]:
+    """The rows a stock kube-apiserver of 1.`minor` serves (see `registry/lifecycle.py`)."""
+    return lifecycle.served_rows(ALL_BUILTIN_RESOURCES, lifecycle.supported_minor(minor))
+
+
+def preferred_versions(resources: tuple[ResourceSpec, ...]) -> dict[str, str]:
+    """Group -> the version discovery marks as preferred, for a release's rows."""
+    return lifecycle.preferred_versions(resources)
+
+
+#: What the default `--kubernetes-version` (1.32) serves.
+BUILTIN_RESOURCES: tuple[ResourceSpec, ...] = served_resources(lifecycle.DEFAULT_MINOR)
+#: Group -> preferred version in 1.32 (`""` is the core group); autoscaling prefers v2.
+PREFERRED_VERSIONS: dict[str, str] = preferred_versions(BUILTIN_RESOURCES)

@@ -15,12 +15,12 @@ from kubegate.api.managedfields.fieldpath import FieldSet, PathElement
 from kubegate.api.managedfields.schema import TypeSchema
 from kubegate.api.managedfields.updater import TypedKind
 from kubegate.api.strategicpatch import PatchSchema
-from kubegate.registry.builtin import BUILTIN_RESOURCES
+from kubegate.registry.builtin import ALL_BUILTIN_RESOURCES
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.skeletons import skeleton_of
 from kubegate.registry.spec import ResourceSpec
 
-_BUILTIN = frozenset(spec.version_key for spec in BUILTIN_RESOURCES)
+_BUILTIN = frozenset(spec.version_key for spec in ALL_BUILTIN_RESOURCES)
 _STATUS_ONLY = FieldSet.of((PathElement.field("status"),))
 _SPEC_ONLY = FieldSet.of((PathElement.field("spec"),))
 

@@ -64,6 +64,9 @@ class GenericStore:
         self.store = store
         #: strategies of resources served at run time (custom resources), by `ResourceSpec.version_key`
         self.strategies: dict[VersionKey, Strategy] = {}
+        #: the NamespaceLifecycle admission plugin's checks on create (off with
+        #: --disable-admission-plugins=NamespaceLifecycle: objects may land in any namespace)
+        self.namespace_lifecycle = True
 
     def strategy_of(self, spec: ResourceSpec) -> Strategy:
         """The resource's strategy: one registered at run time, else the built-in table's row."""
@@ -84,7 +87,7 @@ class GenericStore:
 
     def _check_namespace(self, spec: ResourceSpec, namespace: str, name: str) -> None:
         """NamespaceLifecycle admission: new content needs a live namespace."""
-        if not spec.namespaced:
+        if not spec.namespaced or not self.namespace_lifecycle:
             return
         ns = self.store.get(NAMESPACES, ("", namespace))
         if ns is None:

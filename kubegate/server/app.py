@@ -6,21 +6,8 @@ around the single dispatching route. Tests call both in-process with the options
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from aiohttp import web
 
-from kubegate.admission import certificates as certificate_admission
-from kubegate.admission.default_toleration_seconds import DefaultTolerationSecondsAdmission
-from kubegate.admission.podsecurity.plugin import PodSecurityAdmission
-from kubegate.admission.priority import PriorityAdmission
-from kubegate.admission.rbac_escalation import RBACEscalationAdmission
-from kubegate.admission.serviceaccount import ServiceAccountAdmission
-from kubegate.admission.taint_nodes_by_condition import TaintNodesByConditionAdmission
-from kubegate.admission.validating_policy import ValidatingAdmissionPolicyAdmission
-from kubegate.admission.webhook import conditions as webhook_conditions
-from kubegate.admission.webhook import plugins as admission_webhooks
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
 from kubegate.audit.factory import build_auditor
 from kubegate.authn.factory import build_authenticator
@@ -35,6 +22,7 @@ from kubegate.controllers.informer import Informers
 from kubegate.controllers.manager import ControllerManager
 from kubegate.controllers.namespace import NamespaceController
 from kubegate.controllers.pod_termination import PodTerminationController
+from kubegate.controllers.storage_protection import PVCProtectionController, PVProtectionController
 from kubegate.endpoints import issuer_discovery, settle, virtual, warnings
 from kubegate.endpoints.context import SERVER_KEY
 from kubegate.endpoints.dispatch import dispatch
@@ -56,13 +44,13 @@ from kubegate.endpoints.state import APIServer
 from kubegate.endpoints.version import VersionInfo
 from kubegate.pki import PkiFiles
 from kubegate.registry import conversion
-from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
+from kubegate.registry.builtin import preferred_versions, served_resources
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.discovery import Discovery
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
-from kubegate.registry.spec import ResourceSpec
 from kubegate.server import (
+    admission_plugins,
     apiserver_endpoints,
     bootstrap,
     cluster,
@@ -100,10 +88,14 @@ async def build_state(
     `backend` is an already opened store (else the configuration's is opened).
     """
     version = VersionInfo.parse(config.kubernetes_version)
+    admission = admission_plugins.enabled_names(  # bad plugin names stop the start here
+        config.enable_admission_plugins, config.disable_admission_plugins,
+    )
     auditor = build_auditor(config)  # a bad --audit-policy-file stops the start here
     if backend is None:
         backend = await open_backend(config)
-    catalog = Catalog.build(BUILTIN_RESOURCES, preferred=PREFERRED_VERSIONS)
+    served = served_resources(version.minor_int)  # what a stock server of that minor serves
+    catalog = Catalog.build(served, preferred=preferred_versions(served))
     store = Cacher(
         backend, builtin={conversion.storage_key(spec) for spec in catalog}, history=config.watch_cache_size,
     )
@@ -143,24 +135,8 @@ async def build_state(
     )
     await apiserver_endpoints.reconcile(rest, catalog, host=config.client_host, port=secure_port)
     await rbac_bootstrap.ensure_default_policy(rest, catalog)
-    # kube-apiserver's order: ServiceAccount, TaintNodesByCondition, Priority, DefaultTolerationSeconds, then the rest
-    state.admission.plugins.append(ServiceAccountAdmission(store))
-    state.admission.plugins.append(TaintNodesByConditionAdmission())  # new Nodes start not-ready
-    state.admission.plugins.append(PriorityAdmission(store))
-    state.admission.plugins.append(DefaultTolerationSecondsAdmission())
-    # the validating phase, run by the registry on the defaulted object: PodSecurity, then
-    # ValidatingAdmissionPolicy, ValidatingAdmissionWebhook and ResourceQuota last
-    state.admission.validators.append(PodSecurityAdmission(store, server_minor=version.minor_int))
-    state.admission.validators.append(ValidatingAdmissionPolicyAdmission(store, catalog))
-    # MutatingAdmissionWebhook after the in-tree mutating plugins; ValidatingAdmissionWebhook in
-    # the validating phase; matchConditions in CEL
-    admission_webhooks.install(
-        state.admission, cache=store, catalog=catalog, defaulter=_decoding_defaults(rest),
-        conditions=webhook_conditions.evaluate,
-    )
-    state.admission.plugins.append(RBACEscalationAdmission.for_store(store, authorizer=state.authorizer))
-    certificate_admission.install(state.admission, authorizer=state.authorizer)
-    state.admission.validators.append(quota.admission(state))  # the last plugin, as in kube-apiserver
+    # kube-apiserver's plugins in its order, as --enable/--disable-admission-plugins choose them
+    admission_plugins.build(state, admission)
     # kube-controller-manager's controllers, in one process at a time when several share etcd
     manager.add(ClusterRoleAggregationController(informers, rest, catalog))
     # default ServiceAccounts, kube-root-ca.crt and token Secrets
@@ -174,22 +150,14 @@ async def build_state(
     manager.add(GarbageCollector(informers, rest, catalog))
     manager.add(PodTerminationController(informers, rest, catalog))  # the kubelet's final delete of a pod
     quota.install_controller(state, manager, informers)
+    # StorageObjectInUseProtection's finalizers come off claims and volumes nothing uses any more
+    manager.add(PVCProtectionController(informers, cluster.controller_client(state)))
+    manager.add(PVProtectionController(informers, cluster.controller_client(state)))
     cluster.install(state, manager, informers)  # nodes, kubelets, scheduler, workloads, services
     await system_workloads.ensure(state)  # CoreDNS, kube-proxy and their objects in kube-system
     manager.start()
     state.leader_election = leader_election.start(state, manager)
     return state
-
-
-def _decoding_defaults(rest: GenericStore) -> Callable[[ResourceSpec, dict[str, Any]], None]:
-    """The defaults decoding gives an incoming object (the strategy's on_write), for webhooks."""
-
-    def apply(spec: ResourceSpec, obj: dict[str, Any]) -> None:
-        on_write = rest.strategy_of(spec).on_write
-        if on_write is not None:
-            on_write(obj)
-
-    return apply
 
 
 def build_app(state: APIServer) -> web.Application:

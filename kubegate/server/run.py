@@ -1,26 +1,37 @@
 """Running the server: PKI on first start, the listening socket, signals, the ready line.
 
-The socket is bound before the PKI is written so that `--secure-port 0` (a free port, for tests)
-ends up in the admin kubeconfig. SIGINT and SIGTERM close watches and connections cleanly.
+The socket is bound before the PKI is written so that the port actually bound (`--secure-port 0`
+picks a free one) ends up in the admin kubeconfig. SIGINT and SIGTERM end open watches, close
+connections and the store, and exit 0. Anything that stops the start is one `StartupError` line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import socket
+import ssl
 import sys
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from kubegate import pki
 from kubegate.config import ServerConfig
-from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state
+from kubegate.endpoints.state import APIServer
+from kubegate.registry import lifecycle
+from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state, close_state
+from kubegate.server.startup import StartupError, host_port, reason
 from kubegate.server.tls import client_ca_files, server_context
 from kubegate.storage.factory import describe, open_backend
+from kubegate.storage.interface import Interface
 
 log = logging.getLogger("kubegate")
+T = TypeVar("T")
 
 #: How long start-up waits for the controllers to create the default objects.
 READY_SETTLE_TIMEOUT = 10.0
@@ -29,39 +40,63 @@ READY_SETTLE_TIMEOUT = 10.0
 def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OSError as error:
+        sock.close()
+        raise StartupError(f"cannot listen on {host_port(host, port)}: {reason(error)}") from None
     sock.setblocking(False)
     return sock
 
 
-async def serve(config: ServerConfig) -> None:
-    sock = _listen(config.bind_address, config.secure_port)
-    port = sock.getsockname()[1]
-    url = config.server_url(port)
-    files = pki.ensure_pki(
-        config.pki_dir, server_url=url, key_type=config.key_type, extra_sans=config.tls_san
+def _version_warnings(config: ServerConfig) -> list[str]:
+    minor = int(config.kubernetes_version.lstrip("v").split(".")[1])
+    served = lifecycle.supported_minor(minor)
+    if served == minor:
+        return []
+    known = f"1.{lifecycle.OLDEST_MINOR} to 1.{lifecycle.NEWEST_MINOR}"
+    return [f"--kubernetes-version {config.kubernetes_version}: kubegate knows the APIs of {known}; serving 1.{served}'s"]
+
+
+@dataclass
+class _Started:
+    """What start-up has opened so far, so that a stop at any moment closes exactly that."""
+
+    backend: Interface | None = None
+    state: APIServer | None = None
+    runner: web.AppRunner | None = None
+
+    async def close(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()  # ends watches (on_shutdown), closes the state (on_cleanup)
+        elif self.state is not None:
+            await close_state(self.state)
+        elif self.backend is not None:
+            await self.backend.close()
+
+
+async def _build(
+    config: ServerConfig, sock: socket.socket, context: ssl.SSLContext, files: pki.PkiFiles, started: _Started,
+) -> APIServer:
+    assert started.backend is not None
+    started.state = state = await build_state(
+        config, pki=files, port=sock.getsockname()[1], backend=started.backend,
     )
-    for warning in files.warnings:
-        log.warning("%s", warning)
-    context = server_context(
-        cert_file=config.tls_cert_file or files.serving_cert,
-        key_file=config.tls_private_key_file or files.serving_key,
-        client_ca_files=client_ca_files(config, cluster_ca=files.ca_cert),
-    )
-    backend = await open_backend(config)  # StorageOpenError: one line, from the CLI
-    state = await build_state(config, pki=files, port=port, backend=backend)
     app = build_app(state)
     # handler_cancellation: a request whose client hung up is cancelled, as the real server
     # cancels its context, so an abandoned watch ends at once rather than at its deadline.
-    runner = web.AppRunner(
+    started.runner = runner = web.AppRunner(
         app, access_log=log if config.v >= 2 else None, handle_signals=False, shutdown_timeout=2.0,
         max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES, handler_cancellation=True,
     )
     await runner.setup()
-    site = web.SockSite(runner, sock, ssl_context=context)
-    await site.start()
+    await web.SockSite(runner, sock, ssl_context=context).start()
+    return state
+
+
+async def _settle(state: APIServer) -> None:
     # Ready means ready to use: every namespace has its default ServiceAccount and root CA (pods,
     # CoreDNS's among them, may still be starting: horizon 0 does not wait for delayed work).
     try:
@@ -69,20 +104,65 @@ async def serve(config: ServerConfig) -> None:
     except TimeoutError:
         log.warning("controllers were still busy after %ss; serving anyway", READY_SETTLE_TIMEOUT)
 
+
+async def _unless_stopped(step: Awaitable[T], stopping: asyncio.Future[Any]) -> tuple[bool, T | None]:
+    """(True, result) of a start-up step that may wait on the outside world (an etcd to connect
+    to, controllers to settle), or (False, None) if a signal came first: the step is cancelled."""
+    task = asyncio.ensure_future(step)
+    await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        return True, task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return False, None
+
+
+async def serve(config: ServerConfig) -> None:
+    # Signals first: a Ctrl-C during start-up ends the start at the next step and closes what
+    # it opened, rather than cancelling whichever step happened to be running.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    print(
-        f"kubegate: serving on {url} (kubeconfig: {files.admin_kubeconfig.resolve()}; "
-        f"store: {describe(backend, config)})",
-        flush=True,
+    sock = _listen(config.bind_address, config.secure_port)
+    url = config.server_url(sock.getsockname()[1])
+    # the admin kubeconfig follows the address bound now, whatever an earlier start wrote
+    # the advertised address is what kubeconfigs dial, so the serving certificate must name it
+    sans = (*config.tls_san, *([config.advertise_address] if config.advertise_address else []))
+    files = pki.ensure_pki(
+        config.pki_dir, server_url=url, key_type=config.key_type, extra_sans=sans, rewrite_kubeconfig=True,
     )
+    for warning in [*_version_warnings(config), *files.warnings]:
+        log.warning("%s", warning)
+    context = server_context(
+        cert_file=config.tls_cert_file or files.serving_cert,
+        key_file=config.tls_private_key_file or files.serving_key,
+        client_ca_files=client_ca_files(config, cluster_ca=files.ca_cert),
+    )
+    started = _Started()
+    stopping = asyncio.ensure_future(stop.wait())
     try:
-        await stop.wait()
+        # StorageOpenError: one line, from the CLI
+        _, backend = await _unless_stopped(open_backend(config), stopping)
+        if backend is None:
+            return
+        started.backend = backend
+        state = await _build(config, sock, context, files, started)  # local work: not interrupted
+        settled, _ = await _unless_stopped(_settle(state), stopping)
+        if not settled:
+            return
+        print(
+            f"kubegate: serving on {url} (kubeconfig: {files.admin_kubeconfig.resolve()}; "
+            f"store: {describe(backend, config)})",
+            flush=True,
+        )
+        await stopping
     finally:
+        stopping.cancel()
         log.info("shutting down")
-        await runner.cleanup()
+        await started.close()
+        sock.close()
 
 
 def run(config: ServerConfig) -> int:

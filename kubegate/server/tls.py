@@ -9,6 +9,10 @@ never reaches the authenticators. (The real server requests certificates without
 them and lets the x509 authenticator answer 401; Python's ssl module cannot request a
 certificate without verifying it.) Which CA makes which kind of identity is the
 authenticators' business: each verifies the chain again against its own bundle.
+
+OpenSSL's own errors name no file (`[SSL] PEM lib`), so every file is read and parsed first: a
+missing, unreadable or malformed certificate, key or CA bundle, or a key that is not the
+certificate's, stops the start with one line that names the file and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,11 @@ import ssl
 from collections.abc import Sequence
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
 from kubegate.config import ServerConfig
+from kubegate.server.startup import StartupError, reason
 
 
 def client_ca_files(config: ServerConfig, *, cluster_ca: Path | None) -> list[Path]:
@@ -27,15 +35,52 @@ def client_ca_files(config: ServerConfig, *, cluster_ca: Path | None) -> list[Pa
     return list(dict.fromkeys(path for path in files if path is not None))
 
 
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise StartupError(f"{what} {path}: cannot read: {reason(error)}") from None
+
+
+def _certificates(path: Path, what: str) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(_read(path, what))
+    except ValueError:
+        raise StartupError(f"{what} {path}: not a PEM certificate") from None
+
+
+def check_files(*, cert_file: Path, key_file: Path, client_ca_files: Sequence[Path]) -> None:
+    """Raise `StartupError` naming the first file OpenSSL would refuse, and why."""
+    leaf = _certificates(cert_file, "serving certificate")[0]
+    try:
+        key = serialization.load_pem_private_key(_read(key_file, "serving key"), password=None)
+    except (ValueError, TypeError):
+        raise StartupError(f"serving key {key_file}: not an unencrypted PEM private key") from None
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(serialization.Encoding.DER, public) != leaf.public_key().public_bytes(
+        serialization.Encoding.DER, public
+    ):
+        raise StartupError(f"serving key {key_file} does not belong to the serving certificate {cert_file}")
+    for ca_file in client_ca_files:
+        _certificates(ca_file, "client CA file")
+
+
 def server_context(*, cert_file: Path, key_file: Path, client_ca_files: Sequence[Path]) -> ssl.SSLContext:
+    check_files(cert_file=cert_file, key_file=key_file, client_ca_files=client_ca_files)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(str(cert_file), str(key_file))
+    try:
+        context.load_cert_chain(str(cert_file), str(key_file))
+    except (OSError, ssl.SSLError) as error:  # parsed above; OpenSSL may still refuse (a weak key)
+        raise StartupError(f"serving certificate {cert_file} and key {key_file}: {error}") from None
     context.set_alpn_protocols(["http/1.1"])
     context.options |= ssl.OP_NO_COMPRESSION
     if client_ca_files:
         for ca_file in client_ca_files:
-            context.load_verify_locations(cafile=str(ca_file))
+            try:
+                context.load_verify_locations(cafile=str(ca_file))
+            except (OSError, ssl.SSLError) as error:
+                raise StartupError(f"client CA file {ca_file}: {error}") from None
         context.verify_mode = ssl.CERT_OPTIONAL
     else:
         context.verify_mode = ssl.CERT_NONE

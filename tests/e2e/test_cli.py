@@ -1,4 +1,7 @@
-"""The kubegate command as users run it: PKI files, extra identities, clean shutdown."""
+"""The kubegate command as users run it: PKI files, extra identities, clean shutdown.
+
+Start-up errors, --help and signals with open watches: tests/e2e/test_serve_startup.py.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,13 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.support.kubectl import Kubectl, kubectl_binary
-from tests.support.server import ServerProcess, kubegate_serve
+from tests.support.server import kubegate_serve
 
 
 def kubegate(*args: str) -> subprocess.CompletedProcess[str]:
@@ -63,16 +65,3 @@ def test_bad_config_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     result = kubegate("serve", "--config", str(config), "--pki-dir", str(tmp_path / "pki"))
     assert result.returncode == 2
     assert result.stderr.strip() == f"kubegate: error: {config}: secure-port: invalid int value 'lots'"
-
-
-def test_port_in_use_is_reported(tmp_path: Path, server_on_port: ServerProcess) -> None:
-    result = kubegate("serve", "--pki-dir", str(tmp_path / "pki"), "--secure-port", str(server_on_port.port))
-    assert result.returncode == 2
-    assert "Address already in use" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-@pytest.fixture
-def server_on_port(tmp_path: Path) -> Iterator[ServerProcess]:
-    with kubegate_serve(tmp_path / "taken") as server:
-        yield server

@@ -7,7 +7,8 @@ scale, the three patch types, edit through an $EDITOR script, `get -w`, a foregr
 delete and a namespace delete. Each step asserts the lines that kubectl prints, which differ a
 little between versions (see `PRINTED`), and the object the server ended up holding.
 
-The versions differ on the wire as well: from 1.32 on, typed `create` subcommands send protobuf
+Each server serves its release's API surface, which `test_discovery_is_the_release_s` checks
+through kubectl's own discovery. The versions differ on the wire as well: from 1.32 on, typed `create` subcommands send protobuf
 bodies, older ones JSON; 1.27 and 1.28 read /openapi/v2 (protobuf) before every `apply`,
 `create -f` and `edit`, newer ones only /openapi/v3.
 """
@@ -118,6 +119,33 @@ def test_the_dispatcher_runs_the_binary_for_the_server_version(cluster: Cluster)
     assert versions["serverVersion"]["gitVersion"] == f"v{cluster.version}.0"
     # the dispatcher's built-in kubectl is 1.32 (`v1.32.4-dispatcher`); others are the binaries
     assert versions["clientVersion"]["gitVersion"].startswith(f"v{cluster.version}.")
+
+
+# --- the API surface ----------------------------------------------------------------------------
+
+#: flowcontrol's versions per server release, preferred first (`--kubernetes-version` serves a
+#: release's default surface: 1.27 and 1.28 only the betas, v1 from 1.29, v1beta3 gone in 1.32).
+FLOWCONTROL = {27: ["v1beta3", "v1beta2"], 28: ["v1beta3", "v1beta2"], 29: ["v1", "v1beta3"], 30: ["v1", "v1beta3"],
+               31: ["v1", "v1beta3"]}
+
+
+def test_discovery_is_the_release_s(cluster: Cluster) -> None:
+    kubectl, release = cluster.kubectl, minor(cluster.version)
+    flowcontrol = FLOWCONTROL.get(release, ["v1"])
+    versions = kubectl.ok("api-versions").split()
+    assert [v for v in versions if v.startswith("flowcontrol")] == sorted(f"flowcontrol.apiserver.k8s.io/{v}" for v in flowcontrol)
+    # kubectl resolves a resource to its group's preferred version, and explains that one
+    assert f"flowcontrol.apiserver.k8s.io/{flowcontrol[0]}" in kubectl.ok("api-resources", "--api-group=flowcontrol.apiserver.k8s.io")
+    assert re.search(rf"^VERSION:\s+(flowcontrol\.apiserver\.k8s\.io/)?{flowcontrol[0]}$", kubectl.ok("explain", "flowschemas"), re.MULTILINE)
+    admission = kubectl.ok("api-resources", "--api-group=admissionregistration.k8s.io", "-o", "name").split()
+    assert ("validatingadmissionpolicies.admissionregistration.k8s.io" in admission) == (release >= 30)
+    networking = kubectl.ok("api-resources", "--api-group=networking.k8s.io", "-o", "name").split()
+    assert ("servicecidrs.networking.k8s.io" in networking) == (release >= 33)
+    whoami = kubectl.run("auth", "whoami")  # SelfSubjectReview is GA (and on) from 1.28
+    if release >= 28:
+        assert whoami.returncode == 0, whoami.stderr
+    else:
+        assert whoami.stderr.startswith("error: the selfsubjectreviews API is not enabled in the cluster\n")
 
 
 # --- create ------------------------------------------------------------------------------------

@@ -256,14 +256,17 @@ async def test_approving_needs_approve_on_the_signer(api: InProcessServer, admin
 
 
 async def test_setting_a_certificate_needs_sign_on_the_signer(
-    api: InProcessServer, admin: Identity, alice: Identity
+    api: InProcessServer, admin: Identity, alice: Identity, pki_files: pki.PkiFiles
 ) -> None:
     csr = await create(api, alice, csr_body("custom", CLIENT_PEM, signer="example.com/custom"))
-    forged = {**csr, "status": {"certificate": base64.b64encode(b"forged").decode()}}
-    response = await api.request("PUT", f"{CSRS}/custom/status", identity=alice, json=forged)
+    # a well-formed certificate passes the strategy's validation; CertificateSigning (validating) refuses it
+    some_certificate = Path(pki_files.ca_cert).read_bytes()
+    claimed = {**csr, "status": {"certificate": base64.b64encode(some_certificate).decode()}}
+    response = await api.request("PUT", f"{CSRS}/custom/status", identity=alice, json=claimed)
     assert response.status == 403
     assert response.body == forbidden("custom", 'user not permitted to sign requests with signerName "example.com/custom"')
     # a signer may, but only with real certificates
+    forged = {**csr, "status": {"certificate": base64.b64encode(b"forged").decode()}}
     response = await api.request("PUT", f"{CSRS}/custom/status", identity=admin, json=forged)
     assert response.status == 422
     assert response.body["message"] == INVALID.format(

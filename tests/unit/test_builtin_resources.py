@@ -1,4 +1,9 @@
-"""Invariants of the built-in resource table that a kubectl user would notice if broken."""
+"""Invariants of the built-in resource table that a kubectl user would notice if broken.
+
+Shape rules (order, sorting, names, verbs) hold for every row of every supported release
+(`ALL_BUILTIN_RESOURCES`); the counts and the rows pinned here are the default 1.32's surface
+(`BUILTIN_RESOURCES`). tests/unit/test_api_lifecycle.py covers the other releases.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections import defaultdict
 
 import pytest
 
-from kubegate.registry.builtin import BUILTIN_RESOURCES, GROUP_ORDER, PREFERRED_VERSIONS
+from kubegate.registry.builtin import ALL_BUILTIN_RESOURCES, BUILTIN_RESOURCES, GROUP_ORDER, PREFERRED_VERSIONS
 from kubegate.registry.spec import CRUD_VERBS, ResourceSpec, Subresource
 
 VALID_VERBS = frozenset(CRUD_VERBS)
@@ -61,16 +66,17 @@ def test_table_serves_exactly_the_ga_group_versions_in_server_order() -> None:
 
 
 def test_rows_of_a_group_version_are_contiguous() -> None:
-    gvs = [spec.group_version for spec in BUILTIN_RESOURCES]
+    gvs = [spec.group_version for spec in ALL_BUILTIN_RESOURCES]
     runs = [gv for i, gv in enumerate(gvs) if i == 0 or gvs[i - 1] != gv]
     assert len(runs) == len(set(runs))
 
 
 def test_group_order_matches_rows_and_preferred_versions() -> None:
-    groups_in_rows = list(dict.fromkeys(spec.group for spec in BUILTIN_RESOURCES))
+    groups_in_rows = list(dict.fromkeys(spec.group for spec in ALL_BUILTIN_RESOURCES))
     assert list(GROUP_ORDER) == groups_in_rows
     assert GROUP_ORDER[0] == ""
-    assert list(PREFERRED_VERSIONS) == list(GROUP_ORDER)
+    # 1.32 serves every group but resource.k8s.io (GA in 1.34), the last in group order
+    assert list(PREFERRED_VERSIONS) == list(GROUP_ORDER[:-1])
     for group, version in PREFERRED_VERSIONS.items():
         first = next(s for s in BUILTIN_RESOURCES if s.group == group)
         assert first.version == version, group
@@ -79,16 +85,16 @@ def test_group_order_matches_rows_and_preferred_versions() -> None:
 
 def test_resources_within_a_group_version_are_sorted_by_plural() -> None:
     by_gv: dict[str, list[str]] = defaultdict(list)
-    for spec in BUILTIN_RESOURCES:
+    for spec in ALL_BUILTIN_RESOURCES:
         by_gv[spec.group_version].append(spec.plural)
     for gv, plurals in by_gv.items():
         assert plurals == sorted(plurals), gv
 
 
 def test_no_duplicate_group_version_plural_or_kind() -> None:
-    keys = [(s.group, s.version, s.plural) for s in BUILTIN_RESOURCES]
+    keys = [(s.group, s.version, s.plural) for s in ALL_BUILTIN_RESOURCES]
     assert len(keys) == len(set(keys))
-    kinds = [(s.group, s.version, s.kind) for s in BUILTIN_RESOURCES]
+    kinds = [(s.group, s.version, s.kind) for s in ALL_BUILTIN_RESOURCES]
     assert len(kinds) == len(set(kinds))
 
 
@@ -125,12 +131,12 @@ def test_short_names_resolve_to_one_resource() -> None:
     # A short name may repeat only across versions of one group (hpa) and for the two Event
     # APIs (core and events.k8s.io both say `ev`, as on a real server).
     owners: dict[str, set[str]] = defaultdict(set)
-    for spec in BUILTIN_RESOURCES:
+    for spec in ALL_BUILTIN_RESOURCES:
         for short in spec.short_names:
             owners[short].add(spec.group_resource)
     shared = {short: res for short, res in owners.items() if len(res) > 1}
     assert shared == {"ev": {"events", "events.events.k8s.io"}}
-    plurals = {s.plural for s in BUILTIN_RESOURCES}
+    plurals = {s.plural for s in ALL_BUILTIN_RESOURCES}
     assert not plurals & set(owners), "a short name shadows a plural"
 
 
@@ -174,7 +180,7 @@ def test_well_known_short_names(short: str, group_resource: str) -> None:
 
 
 def test_all_verbs_are_valid_and_sorted() -> None:
-    for spec in BUILTIN_RESOURCES:
+    for spec in ALL_BUILTIN_RESOURCES:
         assert spec.verbs, spec.plural
         assert set(spec.verbs) <= VALID_VERBS, spec.plural
         assert list(spec.verbs) == sorted(spec.verbs), spec.plural
@@ -190,7 +196,7 @@ def test_all_verbs_are_valid_and_sorted() -> None:
 
 
 def test_singular_is_lowercase_kind() -> None:
-    for spec in BUILTIN_RESOURCES:
+    for spec in ALL_BUILTIN_RESOURCES:
         assert spec.singular == spec.kind.lower(), spec.plural
         assert spec.plural == spec.plural.lower()
 
@@ -212,6 +218,7 @@ def test_review_and_binding_resources_are_create_only() -> None:
 
 
 def test_no_alpha_or_feature_gated_entries() -> None:
+    # in 1.32 these are all beta-off-by-default or alpha; the later GA ones come in 1.33/1.34
     plurals = {s.plural for s in BUILTIN_RESOURCES}
     for absent in (
         "servicecidrs",

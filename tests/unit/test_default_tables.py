@@ -15,7 +15,7 @@ import pytest
 
 import kubegate.registry.defaults as defaults_package
 from kubegate.registry.builtin import BUILTIN_RESOURCES
-from kubegate.registry.defaults import cluster, kinds
+from kubegate.registry.defaults import kinds
 from kubegate.registry.defaults.engine import Default
 from kubegate.registry.openapi import builtin_definitions, bundle_minor
 from kubegate.registry.strategy import STRATEGIES
@@ -130,12 +130,6 @@ def test_every_row_names_a_field_that_takes_its_value(table: str) -> None:
             ):
                 wrong.append(f"{definition}.{row.path} is {kind}, the default is {row.value!r}")
     assert wrong == []
-
-
-def test_limit_range_defaults_name_fields_of_a_limit_range_item() -> None:
-    for field, sources in cluster.LIMIT_RANGE_ITEM:
-        for name in (field, *sources):
-            assert field_schema(CORE + "LimitRangeItem", name) is not None, name
 
 
 def test_every_defaulter_names_a_served_resource_and_reaches_its_strategy() -> None:

@@ -79,11 +79,6 @@ CASES: dict[str, Case] = {
     "priorityclass": (cluster.priority_class_defaults, {"value": 5}, {"value": 5, "preemptionPolicy": "PreemptLowerPriority"}),
     "apiservice": (cluster.api_service_defaults, {"spec": {"service": {"name": "s", "namespace": "n"}}},
                    {"spec": {"service": {"name": "s", "namespace": "n", "port": 443}}}),
-    "limitrange": (cluster.limit_range_defaults, {"spec": {"limits": [
-        {"type": "Container", "max": {"cpu": "2"}, "min": {"memory": "1Mi"}}, {"type": "Pod", "max": {"cpu": "4"}}]}},
-        {"spec": {"limits": [{"type": "Container", "max": {"cpu": "2"}, "min": {"memory": "1Mi"},
-                              "default": {"cpu": "2"}, "defaultRequest": {"cpu": "2", "memory": "1Mi"}},
-                             {"type": "Pod", "max": {"cpu": "4"}}]}}),
     "node": (cluster.node_status_defaults, {"status": {"capacity": {"cpu": "2"}}},
              {"status": {"capacity": {"cpu": "2"}, "allocatable": {"cpu": "2"}}}),
 }

@@ -47,6 +47,9 @@ MAIN = {"name": "main", "image": "nginx"}
                          ids=lambda s: f"{s.plural}.{s.group}")
 def test_minimal_objects_are_valid(spec: ResourceSpec) -> None:
     obj = minimal_object(spec, "valid")
+    on_write = strategy_for(spec).on_write
+    if on_write is not None:  # the store defaults what it decodes before validating it
+        on_write(obj)
     if spec.kind == "Job":  # the store generates a Job's selector before validating it
         obj["metadata"]["uid"] = "u"
         obj["spec"]["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": "u"}}

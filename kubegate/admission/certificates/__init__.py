@@ -3,7 +3,7 @@
 Three plugins, as the real server enables by default: CertificateApproval (approving or denying
 needs `approve` on the signer), CertificateSigning (setting a certificate needs `sign` on it)
 and CertificateSubjectRestriction (no client certificates for system:masters). `signers` holds
-the permission check they share, `install` adds them to a server's chain.
+the permission check they share; `kubegate.server.admission_plugins` puts them in the chain.
 """
 
 from __future__ import annotations
@@ -11,14 +11,6 @@ from __future__ import annotations
 from kubegate.admission.certificates.approval import CertificateApproval
 from kubegate.admission.certificates.signing import CertificateSigning
 from kubegate.admission.certificates.subjectrestriction import CertificateSubjectRestriction
-from kubegate.admission.chain import AdmissionChain
-from kubegate.authz.authorizer import Authorizer
 
-__all__ = ["CertificateApproval", "CertificateSigning", "CertificateSubjectRestriction", "install"]
+__all__ = ["CertificateApproval", "CertificateSigning", "CertificateSubjectRestriction"]
 
-
-def install(chain: AdmissionChain, *, authorizer: Authorizer) -> None:
-    """Append the three plugins in the real server's order."""
-    chain.plugins += [
-        CertificateApproval(authorizer), CertificateSigning(authorizer), CertificateSubjectRestriction(),
-    ]

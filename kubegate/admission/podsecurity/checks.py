@@ -245,16 +245,21 @@ def _seccomp_type(context: dict[str, Any]) -> str | None:
     return str(profile.get("type", "")) if isinstance(profile, dict) else None
 
 
+def _seccomp_allowed(kind: str | None) -> bool:
+    return kind in ("RuntimeDefault", "Localhost")
+
+
 def seccomp_baseline(meta: dict[str, Any], spec: dict[str, Any]) -> Result:
+    """Pod or containers that set a seccomp profile type other than RuntimeDefault or Localhost."""
     values: set[str] = set()
     pod_type = _seccomp_type(_context(spec))
-    pod_bad = pod_type is not None and pod_type not in ("RuntimeDefault", "Localhost")
+    pod_bad = pod_type is not None and not _seccomp_allowed(pod_type)
     if pod_bad:
         values.add(str(pod_type))
     bad_containers = []
     for container in containers(spec):
         kind = _seccomp_type(_context(container))
-        if kind is not None and kind not in ("RuntimeDefault", "Localhost"):
+        if kind is not None and not _seccomp_allowed(kind):
             bad_containers.append(_name(container))
             values.add(kind)
     setters = _setters(pod_bad, bad_containers)
@@ -368,30 +373,18 @@ def run_as_user(meta: dict[str, Any], spec: dict[str, Any]) -> Result:
 
 
 def seccomp_restricted(meta: dict[str, Any], spec: dict[str, Any]) -> Result:
-    values: set[str] = set()
-    pod_type = _seccomp_type(_context(spec))
-    pod_bad = pod_type is not None and pod_type not in ("RuntimeDefault", "Localhost")
-    pod_set = pod_type is not None and not pod_bad
-    if pod_bad:
-        values.add(str(pod_type))
-    explicit, implicit = [], []
-    for container in containers(spec):
-        kind = _seccomp_type(_context(container))
-        if kind is not None:
-            if kind not in ("RuntimeDefault", "Localhost"):
-                explicit.append(_name(container))
-                values.add(kind)
-        elif not pod_set:
-            implicit.append(_name(container))
-    setters = _setters(pod_bad, explicit)
-    if setters:
-        return "seccompProfile", (
-            f"{' and '.join(setters)} must not set securityContext.seccompProfile.type to {quoted(sorted(values))}")
-    if implicit:
-        return "seccompProfile", (
-            f'pod or {containers_phrase(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" '
-            'or "Localhost"')
-    return None
+    """The baseline rule, and every container must have an allowed type, its own or the pod's."""
+    explicit = seccomp_baseline(meta, spec)
+    if explicit is not None:
+        return explicit
+    if _seccomp_type(_context(spec)) is not None:
+        return None
+    implicit = [_name(c) for c in containers(spec) if _seccomp_type(_context(c)) is None]
+    if not implicit:
+        return None
+    return "seccompProfile", (
+        f'pod or {containers_phrase(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" '
+        'or "Localhost"')
 
 
 # the table -------------------------------------------------------------------------------

@@ -31,5 +31,5 @@ def evaluate(expression: str, activation: Mapping[str, Any]) -> bool:
         limit=cel.PER_CALL_LIMIT, budget=cel.Budget(cel.MATCH_CONDITIONS_BUDGET),
     )
     if not isinstance(result, bool):
-        raise ValueError(f"matchCondition must evaluate to bool, got {type(result).__name__}")
+        raise TypeError(f"matchCondition must evaluate to bool, got {type(result).__name__}")
     return result

@@ -8,6 +8,7 @@ response's `Warning` headers whether the request succeeds or not.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -89,43 +90,32 @@ def _report(request: web.Request, attributes: AdmissionAttributes) -> None:
 
 
 async def admit(
-    request: web.Request,
-    target: Target,
-    *,
-    operation: str,
-    obj: dict[str, Any] | None,
-    old: dict[str, Any] | None,
-    name: str = "",
-    dry_run: bool = False,
-    options: dict[str, Any] | None = None,
+    request: web.Request, target: Target, *, operation: str, obj: dict[str, Any] | None,
+    old: dict[str, Any] | None, name: str = "", dry_run: bool = False, options: dict[str, Any] | None = None,
 ) -> None:
     """The mutating phase; `obj` is changed in place."""
     attributes = _attributes(
         request, target, operation=operation, obj=obj, old=old, name=name, dry_run=dry_run, options=options
     )
-    try:
-        await server_of(request).admission.admit(attributes)
-    finally:
-        _report(request, attributes)
+    await _run(request, attributes, server_of(request).admission.admit)
 
 
 async def validate(
-    request: web.Request,
-    target: Target,
-    *,
-    operation: str,
-    obj: dict[str, Any] | None,
-    old: dict[str, Any] | None,
-    name: str = "",
-    dry_run: bool = False,
-    options: dict[str, Any] | None = None,
+    request: web.Request, target: Target, *, operation: str, obj: dict[str, Any] | None,
+    old: dict[str, Any] | None, name: str = "", dry_run: bool = False, options: dict[str, Any] | None = None,
 ) -> None:
     """The validating phase, for callers that hold the final object themselves (DELETE)."""
     attributes = _attributes(
         request, target, operation=operation, obj=obj, old=old, name=name, dry_run=dry_run, options=options
     )
+    await _run(request, attributes, server_of(request).admission.validate)
+
+
+async def _run(
+    request: web.Request, attributes: AdmissionAttributes, phase: Callable[[AdmissionAttributes], Awaitable[None]],
+) -> None:
     try:
-        await server_of(request).admission.validate(attributes)
+        await phase(attributes)
     finally:
         _report(request, attributes)
 

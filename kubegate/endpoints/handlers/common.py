@@ -17,6 +17,8 @@ from kubegate.api.requestinfo import RequestInfo
 from kubegate.endpoints.auditing import log_request_body
 from kubegate.endpoints.context import REQUEST_INFO, server_of
 from kubegate.endpoints.negotiation import Accepted, decode_body, parse_accept
+from kubegate.endpoints.warnings import add_warning
+from kubegate.registry import lifecycle
 from kubegate.registry.spec import ResourceSpec
 
 
@@ -52,6 +54,9 @@ def resolve_target(request: web.Request, *, verb: str) -> Target:
         allowed = sub.verbs
     if verb not in allowed:
         raise errors.method_not_supported(spec.plural, verb, group=spec.group)
+    deprecated = lifecycle.deprecation_warning(spec, lifecycle.supported_minor(server.version.minor_int))
+    if deprecated is not None:  # as the real route handlers warn, on every verb
+        add_warning(request, deprecated)
     accepted = parse_accept(request.headers.get("Accept", ""))
     return Target(spec, namespace, info.name, info.subresource, info, accepted)
 

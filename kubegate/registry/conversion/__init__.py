@@ -2,8 +2,8 @@
 
 The real apiserver keeps one storage version per resource and converts on the way in (to the
 storage version) and on the way out (to the version the request named): autoscaling/v1 and v2
-HorizontalPodAutoscalers are one resource, and events.k8s.io/v1 events are core/v1 events seen
-differently. Both share one store key, so they share objects, resourceVersions and watches.
+HorizontalPodAutoscalers are one resource, events.k8s.io/v1 events are core/v1 events seen
+differently, and flowcontrol's betas (served by 1.27 to 1.31) are views of its v1 objects. Both share one store key, so they share objects, resourceVersions and watches.
 
 `CONVERSIONS` is the table: served (group, version, plural), as `ResourceSpec.version_key` has
 it -> the storage (group, version, plural) and the two converters. A resource not in the table is stored as written.
@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from kubegate.registry.conversion import autoscaling, events
+from kubegate.registry.conversion import autoscaling, events, flowcontrol
 from kubegate.registry.conversion.qualified import errors_as
 from kubegate.registry.spec import ResourceSpec, VersionKey
 from kubegate.storage.cacher import Event
@@ -44,6 +44,8 @@ class Conversion:
     from_storage: Convert
 
 
+_FLOWCONTROL = "flowcontrol.apiserver.k8s.io"
+
 #: served (group, version, plural) -> its conversion; storage versions are not listed
 CONVERSIONS: dict[VersionKey, Conversion] = {
     ("autoscaling", "v1", "horizontalpodautoscalers"): Conversion(
@@ -53,6 +55,14 @@ CONVERSIONS: dict[VersionKey, Conversion] = {
     ("events.k8s.io", "v1", "events"): Conversion(
         "", "v1", "events", "Event", events.to_core, events.from_core,
     ),
+    **{
+        (_FLOWCONTROL, beta, plural): Conversion(_FLOWCONTROL, "v1", plural, kind, to_v1, from_v1)
+        for beta, to_v1, from_v1 in (
+            ("v1beta3", flowcontrol.same_shape, flowcontrol.same_shape),
+            ("v1beta2", flowcontrol.v1beta2_to_v1, flowcontrol.v1_to_v1beta2),
+        )
+        for plural, kind in (("flowschemas", "FlowSchema"), ("prioritylevelconfigurations", "PriorityLevelConfiguration"))
+    },
 }
 
 

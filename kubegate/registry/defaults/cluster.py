@@ -1,21 +1,16 @@
 """Defaults of the cluster's own configuration kinds: Namespaces (core/v1 SetDefaults_Namespace),
-PriorityClasses (scheduling/v1), APIServices (apiregistration/v1 SetDefaults_ServiceReference),
-LimitRanges (core/v1 SetDefaults_LimitRangeItem) and Nodes (core/v1 SetDefaults_NodeStatus)."""
+PriorityClasses (scheduling/v1), APIServices (apiregistration/v1 SetDefaults_ServiceReference)
+and Nodes (core/v1 SetDefaults_NodeStatus). LimitRanges have theirs in `limitranges`."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from kubegate.registry.defaults.engine import Default, apply, dicts, present
+from kubegate.registry.defaults.engine import Default, apply, present
 
 PRIORITY_CLASS: tuple[Default, ...] = (Default("preemptionPolicy", "PreemptLowerPriority"),)
 API_SERVICE: tuple[Default, ...] = (Default("spec.service.port", 443, when=present("spec.service")),)
-#: a Container item: the default limit is the max; the default request the default limit, else the min
-LIMIT_RANGE_ITEM: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("default", ("max",)),
-    ("defaultRequest", ("default", "min")),
-)
 
 
 NAME_LABEL = "kubernetes.io/metadata.name"
@@ -41,25 +36,6 @@ def priority_class_defaults(obj: dict[str, Any]) -> None:
 
 def api_service_defaults(obj: dict[str, Any]) -> None:
     apply(obj, API_SERVICE)
-
-
-def limit_range_defaults(obj: dict[str, Any]) -> None:
-    spec = obj.get("spec")
-    for item in dicts(spec.get("limits") if isinstance(spec, dict) else None):
-        if item.get("type") != "Container":
-            continue
-        for field, sources in LIMIT_RANGE_ITEM:
-            target = item.get(field)
-            if target is None:
-                target = {}
-            if not isinstance(target, dict):
-                continue
-            for source in sources:
-                values = item.get(source)
-                for name, quantity in (values.items() if isinstance(values, dict) else ()):
-                    target.setdefault(name, copy.deepcopy(quantity))
-            if target:  # an empty map is not written (omitempty)
-                item[field] = target
 
 
 def node_status_defaults(obj: dict[str, Any]) -> None:

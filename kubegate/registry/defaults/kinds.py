@@ -39,7 +39,6 @@ DEFAULTERS: Mapping[tuple[str, str], Defaulter] = {
     ("", "namespaces"): Defaulter(cluster.namespace_defaults),
     ("", "endpoints"): Defaulter(networking.endpoints_defaults),
     ("", "services"): Defaulter(status=services.load_balancer_status_defaults),
-    ("", "limitranges"): Defaulter(cluster.limit_range_defaults),
     ("", "nodes"): Defaulter(status=cluster.node_status_defaults),
     ("discovery.k8s.io", "endpointslices"): Defaulter(networking.endpoint_slice_defaults),
     ("networking.k8s.io", "networkpolicies"): Defaulter(networking.network_policy_defaults),
