@@ -349,6 +349,8 @@ class GenericStore:
             obj = copy.deepcopy(old)
             status = copy.deepcopy(body.get("status", {}))
             obj["status"] = zerostatus.with_zero_status(spec, status)
+            if strategy.on_status_write is not None:
+                strategy.on_status_write(obj)
             annotations = (body.get("metadata") or {}).get("annotations")
             if strategy.status_writes_annotations and isinstance(annotations, dict):
                 if annotations:

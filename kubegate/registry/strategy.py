@@ -9,6 +9,7 @@ served version shares its row); everything else uses `DEFAULT`.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,6 +20,7 @@ from kubegate.registry.customresources.crd_strategy import CRD_HOOKS, apply_v1_d
 from kubegate.registry.defaults import (
     admissionpolicy,
     admissionregistration,
+    kinds,
     limitranges,
     pods,
     services,
@@ -61,6 +63,9 @@ class Strategy:
     #: PrepareForUpdate: (new, live) -> None, applied to an update of the object (not of a
     #: subresource) before it is validated
     on_update: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
+    #: status defaults, applied to an object whose status a status write has just replaced
+    #: (on create they are part of `on_create`)
+    on_status_write: CreateHook | None = None
     #: objects of this resource may be created by a PUT to a name that does not exist yet
     allow_create_on_update: bool = False
     #: DELETE answers with the object rather than a `Status` of kind Success
@@ -202,6 +207,34 @@ STRATEGIES: dict[ResourceKey, Strategy] = {
     ("rbac.authorization.k8s.io", "rolebindings"): _PATH_NAMES,
     ("rbac.authorization.k8s.io", "clusterrolebindings"): _PATH_NAMES,
 }
+
+
+def _then(first: CreateHook | None, second: CreateHook | None) -> CreateHook | None:
+    if first is None or second is None:
+        return first or second
+
+    def both(obj: dict[str, Any]) -> None:
+        first(obj)
+        second(obj)
+
+    return both
+
+
+def _with_defaulters(strategies: dict[ResourceKey, Strategy]) -> None:
+    """Lay each kind's defaulter (`kubegate.registry.defaults.kinds`) under its strategy: the
+    defaults first, as decoding comes before anything the strategy does; status defaults after
+    the strategy has set the status of a new object."""
+    for key, defaulter in kinds.DEFAULTERS.items():
+        base = strategies.get(key, DEFAULT)
+        strategies[key] = dataclasses.replace(
+            base,
+            on_write=_then(defaulter.on_write, base.on_write),
+            on_create=_then(base.on_create, defaulter.status),
+            on_status_write=_then(defaulter.status, base.on_status_write),
+        )
+
+
+_with_defaulters(STRATEGIES)
 
 
 def strategy_for(spec: ResourceSpec) -> Strategy:

@@ -41,7 +41,8 @@ async def test_an_hpa_written_through_v2_reads_through_v1(api: InProcessServer, 
     written = await send(api, admin, "POST", HPA_V2, v2_hpa("web", CPU_60, QPS))
     v1 = await get(api, admin, f"{HPA_V1}/web")
     assert (v1["apiVersion"], v1["kind"]) == ("autoscaling/v1", "HorizontalPodAutoscaler")
-    assert v1["spec"] == {"scaleTargetRef": TARGET, "maxReplicas": 5, "targetCPUUtilizationPercentage": 60}
+    assert v1["spec"] == {"scaleTargetRef": TARGET, "minReplicas": 1, "maxReplicas": 5,
+                          "targetCPUUtilizationPercentage": 60}
     assert v1["status"] == {"currentReplicas": 0, "desiredReplicas": 0}
     assert autoscaling.METRICS in v1["metadata"]["annotations"]
     assert v1["metadata"]["resourceVersion"] == written["metadata"]["resourceVersion"]

@@ -3,7 +3,8 @@
 The real server fills unset fields while decoding every write (the generated SetDefaults_*
 functions); kubegate keeps those facts as tables of `Default` rows, applied by one function.
 A field counts as unset when it is absent or null, or, for string defaults, empty (Go's zero
-string). A path whose parent is not an object is left alone: validation answers for it.
+string); a row marked `zero` also replaces Go's zero value of a plain field, 0 or an empty
+list (the real functions that test `x == 0` or `len(x) == 0`). A path whose parent is not an object is left alone: validation answers for it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class Default:
     value: Any
     #: the row applies only when this holds for the object (after the rows before it)
     when: Predicate | None = None
+    #: 0 and an empty list count as unset too
+    zero: bool = False
 
 
 def lookup(obj: Any, path: str) -> Any:
@@ -39,11 +42,18 @@ def equals(path: str, value: Any) -> Predicate:
     return lambda obj: lookup(obj, path) == value
 
 
-def is_unset(value: Any, default: Any) -> bool:
-    return value is None or (isinstance(default, str) and value == "")
+def present(path: str) -> Predicate:
+    """The row applies where the object has an object at `path` (a pointer the client set)."""
+    return lambda obj: isinstance(lookup(obj, path), dict)
 
 
-def set_default(obj: dict[str, Any], path: str, value: Any) -> None:
+def is_unset(value: Any, default: Any, *, zero: bool = False) -> bool:
+    if value is None or (isinstance(default, str) and value == ""):
+        return True
+    return zero and (value == [] or (value == 0 and not isinstance(value, bool)))
+
+
+def set_default(obj: dict[str, Any], path: str, value: Any, *, zero: bool = False) -> None:
     """Set `path` to a copy of `value` unless it is set; missing parents become objects."""
     *parents, last = path.split(".")
     node = obj
@@ -54,14 +64,28 @@ def set_default(obj: dict[str, Any], path: str, value: Any) -> None:
         if not isinstance(child, dict):
             return
         node = child
-    if is_unset(node.get(last), value):
+    if is_unset(node.get(last), value, zero=zero):
         node[last] = copy.deepcopy(value)
 
 
 def apply(obj: dict[str, Any], rows: Iterable[Default]) -> None:
     for row in rows:
         if row.when is None or row.when(obj):
-            set_default(obj, row.path, row.value)
+            set_default(obj, row.path, row.value, zero=row.zero)
+
+
+def apply_each(value: Any, rows: Iterable[Default]) -> None:
+    """`rows` applied to each object of a list (`value` may be anything: only objects count)."""
+    rows = tuple(rows)
+    for item in dicts(value):
+        apply(item, rows)
+
+
+def apply_at(obj: Any, path: str, rows: Iterable[Default]) -> None:
+    """`rows` applied to the object at `path` below `obj`, when there is one."""
+    node = lookup(obj, path)
+    if isinstance(node, dict):
+        apply(node, rows)
 
 
 def dicts(value: Any) -> list[dict[str, Any]]:

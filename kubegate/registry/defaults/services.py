@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubegate.registry.defaults.engine import Default, apply, dicts, lookup
+from kubegate.registry.defaults.engine import Default, apply, apply_each, dicts, lookup
 
 _EXTERNAL = ("NodePort", "LoadBalancer")
 
@@ -22,16 +22,27 @@ SERVICE: tuple[Default, ...] = (
     Default("spec.allocateLoadBalancerNodePorts", True, when=lambda obj: lookup(obj, "spec.type") == "LoadBalancer"),
 )
 PORT: tuple[Default, ...] = (Default("protocol", "TCP"),)
+#: a load balancer's ingress point with an IP is a virtual IP unless it says Proxy
+LOAD_BALANCER_INGRESS: tuple[Default, ...] = (Default("ipMode", "VIP", when=lambda point: bool(point.get("ip"))),)
 
 
 def service_defaults(obj: dict[str, Any]) -> None:
     if not isinstance(obj.get("spec", {}), dict):
         return
     apply(obj, SERVICE)
+    spec = obj.get("spec")
+    if isinstance(spec, dict) and spec.get("sessionAffinity") == "None":
+        spec.pop("sessionAffinityConfig", None)  # only ClientIP affinity has a configuration
     for port in dicts(lookup(obj, "spec.ports")):
         apply(port, PORT)
         if port.get("targetPort") in (None, 0, "") and isinstance(port.get("port"), int):
             port["targetPort"] = port["port"]
+
+
+def load_balancer_status_defaults(obj: dict[str, Any]) -> None:
+    """The status part of SetDefaults_Service (LoadBalancer Services only)."""
+    if lookup(obj, "spec.type") == "LoadBalancer":
+        apply_each(lookup(obj, "status.loadBalancer.ingress"), LOAD_BALANCER_INGRESS)
 
 
 def _needs_cluster_ip(spec: dict[str, Any]) -> bool:

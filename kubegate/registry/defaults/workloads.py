@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kubegate.registry.defaults import storage
 from kubegate.registry.defaults.engine import Default, apply, dicts, equals, lookup
 from kubegate.registry.defaults.pods import template_defaults
 
@@ -90,7 +91,9 @@ _job = _with_template(JOB)
 def stateful_set_defaults(obj: dict[str, Any]) -> None:
     _stateful_set(obj)
     for claim in dicts(lookup(obj, "spec.volumeClaimTemplates")):
+        # a claim template is a whole claim to the defaulter: Pending, though no claim exists yet
         apply(claim, CLAIM)
+        apply(claim, storage.PENDING)
 
 
 def replication_controller_defaults(obj: dict[str, Any]) -> None:
