@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from kubegate.api.errors import MAX_REQUEST_BODY_BYTES
+from kubegate.audit.context import Auditor
 from kubegate.audit.factory import build_auditor
 from kubegate.authn.factory import build_authenticator
 from kubegate.authn.request_header import authentication_headers
@@ -100,6 +101,21 @@ async def build_state(
         backend, builtin={conversion.storage_key(spec) for spec in catalog}, history=config.watch_cache_size,
     )
     await store.start()
+    try:
+        return await _assemble(
+            config, pki=pki, port=port, version=version, admission=admission, auditor=auditor, catalog=catalog,
+            store=store,
+        )
+    except BaseException:
+        await store.stop()  # the cache lets go of the backend before the caller closes it
+        raise
+
+
+async def _assemble(
+    config: ServerConfig, *, pki: PkiFiles | None, port: int | None, version: VersionInfo, admission: list[str],
+    auditor: Auditor | None, catalog: Catalog, store: Cacher,
+) -> APIServer:
+    """The rest of `build_state`, over a started cache."""
     rest = GenericStore(store)
     address = f"{config.client_host}:{port if port is not None else config.secure_port}"
     state = APIServer(

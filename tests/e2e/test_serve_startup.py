@@ -68,7 +68,8 @@ def test_serve_help_lists_flags_by_section_with_their_defaults() -> None:
     text = result.stdout
     headings = [line[:-1] for line in text.splitlines() if line.endswith(":") and not line.startswith(" ")]
     assert headings == [
-        "options", "serving", "storage", "the simulated cluster", "authentication", "authorization", "controllers",
+        "options", "serving", "storage", "the simulated cluster", "authentication", "authorization", "admission",
+        "auditing", "controllers",
     ]
     flat = " ".join(text.split())  # argparse wraps lines by terminal width
     assert "--secure-port INT HTTPS port; 0 picks a free one (default 6443)" in flat

@@ -90,7 +90,8 @@ async def test_flowcontrol_versions_are_views_of_one_object(start_server: StartS
     assert created.status == 201, created.body
     as_v1beta3 = (await api.request("GET", f"{base}/v1beta3/prioritylevelconfigurations/batch", identity=admin)).body
     assert as_v1beta3["apiVersion"] == f"{FLOWCONTROL}/v1beta3"
-    assert as_v1beta3["spec"]["limited"] == {"nominalConcurrencyShares": 5, "limitResponse": {"type": "Reject"}}
+    assert as_v1beta3["spec"]["limited"] == {
+        "nominalConcurrencyShares": 5, "limitResponse": {"type": "Reject"}, "lendablePercent": 0}
     assert as_v1beta3["metadata"]["uid"] == created.body["metadata"]["uid"]
     listed = (await api.request("GET", f"{base}/v1beta2/prioritylevelconfigurations", identity=admin)).body
     assert [item["spec"]["limited"]["assuredConcurrencyShares"] for item in listed["items"]] == [5]

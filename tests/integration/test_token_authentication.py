@@ -26,7 +26,7 @@ from tests.support.sa_tokens import bound_claims_for, forge
 
 UNAUTHORIZED = (
     b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized",'
-    b'"reason":"Unauthorized","code":401}'
+    b'"reason":"Unauthorized","code":401}\n'  # the real encoder ends the body with a newline
 )
 NOBODY = Identity()
 STATIC_TOKEN = "static-0123456789"
@@ -107,6 +107,7 @@ async def test_pod_bound_token_dies_with_the_pod(
     assert user["extra"]["authentication.kubernetes.io/pod-uid"] == [pod["metadata"]["uid"]]
     deleted = await api.request("DELETE", "/api/v1/namespaces/default/pods/web-1", identity=admin)
     assert deleted.status == 200
+    await api.state.settle()  # a running pod is gone once its kubelet has stopped it
     assert await whoami(api, issued.token) == (401, UNAUTHORIZED)
 
 
