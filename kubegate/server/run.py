@@ -9,14 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import socket
 import sys
-
-from aiohttp import web
 
 from kubegate import pki
 from kubegate.config import ServerConfig
-from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state
+from kubegate.server import serving
+from kubegate.server.app import build_app, build_state
 from kubegate.server.tls import client_ca_files, server_context
 from kubegate.storage.factory import describe, open_backend
 
@@ -26,18 +24,8 @@ log = logging.getLogger("kubegate")
 READY_SETTLE_TIMEOUT = 10.0
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.setblocking(False)
-    return sock
-
-
 async def serve(config: ServerConfig) -> None:
-    sock = _listen(config.bind_address, config.secure_port)
+    sock = serving.listen(config.bind_address, config.secure_port)
     port = sock.getsockname()[1]
     url = config.server_url(port)
     files = pki.ensure_pki(
@@ -53,15 +41,12 @@ async def serve(config: ServerConfig) -> None:
     backend = await open_backend(config)  # StorageOpenError: one line, from the CLI
     state = await build_state(config, pki=files, port=port, backend=backend)
     app = build_app(state)
-    # handler_cancellation: a request whose client hung up is cancelled, as the real server
-    # cancels its context, so an abandoned watch ends at once rather than at its deadline.
-    runner = web.AppRunner(
-        app, access_log=log if config.v >= 2 else None, handle_signals=False, shutdown_timeout=2.0,
-        max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES, handler_cancellation=True,
+    runner = serving.make_runner(
+        app, access_log=log if config.v >= 2 else None,
+        header_timeout=config.http_header_timeout, idle_timeout=config.http_idle_timeout,
     )
     await runner.setup()
-    site = web.SockSite(runner, sock, ssl_context=context)
-    await site.start()
+    await serving.start_site(runner, sock, ssl_context=context)
     # Ready means ready to use: every namespace has its default ServiceAccount and root CA (pods,
     # CoreDNS's among them, may still be starting: horizon 0 does not wait for delayed work).
     try:
