@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
 import sys
 
 from kubegate import pki
+from kubegate.api.gofmt import go_quote
 from kubegate.config import ServerConfig
 from kubegate.server import serving
 from kubegate.server.app import build_app, build_state
@@ -70,12 +72,28 @@ async def serve(config: ServerConfig) -> None:
         await runner.cleanup()
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class OneLineFormatter(logging.Formatter):
+    """Every message on one line: a control character left in one (a newline from a client,
+    say) is written as its Go escape. Fields from requests are quoted where they are logged
+    (`gofmt.klog_pairs`); this is the net under that. Tracebacks are left as they are."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        if _CONTROL.search(record.message):
+            record.message = _CONTROL.sub(lambda m: go_quote(m.group())[1:-1], record.message)
+        return super().formatMessage(record)
+
+
+def configure_logging(v: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if v >= 1 else logging.WARNING, handlers=[handler])
+
+
 def run(config: ServerConfig) -> int:
-    logging.basicConfig(
-        level=logging.INFO if config.v >= 1 else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(config.v)
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency, but not on every platform

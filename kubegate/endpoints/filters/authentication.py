@@ -14,6 +14,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from kubegate.api import errors
+from kubegate.api.gofmt import klog_pairs
 from kubegate.authn.authenticator import AuthenticationError, AuthRequest
 from kubegate.endpoints.context import AUDIENCES, USER, server_of
 from kubegate.endpoints.filters.metrics import observe_authentication
@@ -44,7 +45,7 @@ async def authentication_filter(request: web.Request, handler: Handler) -> web.S
         result = await authenticator.authenticate(auth_request)
     except AuthenticationError as exc:
         observe_authentication(request, None, failed=True, started=started)
-        log.info("Unable to authenticate the request: %s %s: %s", request.method, request.path, exc)
+        log.info('"Unable to authenticate the request" %s', klog_pairs(method=request.method, path=request.path, err=exc))
         raise errors.unauthorized() from None
     observe_authentication(request, result, failed=False, started=started)
     if result is None:
