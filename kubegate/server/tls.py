@@ -8,7 +8,8 @@ allow client authentication, or OpenSSL ends the handshake: a foreign or expired
 never reaches the authenticators. (The real server requests certificates without verifying
 them and lets the x509 authenticator answer 401; Python's ssl module cannot request a
 certificate without verifying it.) Which CA makes which kind of identity is the
-authenticators' business: each verifies the chain again against its own bundle.
+authenticators' business: each verifies the chain again against its own bundle. Where
+OpenSSL picks the wrong one of two CAs with the same subject, `tls_verify` gives Go's answer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kubegate.config import ServerConfig
+from kubegate.pki import load_certificates
+from kubegate.server import tls_verify
 
 
 def client_ca_files(config: ServerConfig, *, cluster_ca: Path | None) -> list[Path]:
@@ -37,6 +40,8 @@ def server_context(*, cert_file: Path, key_file: Path, client_ca_files: Sequence
         for ca_file in client_ca_files:
             context.load_verify_locations(cafile=str(ca_file))
         context.verify_mode = ssl.CERT_OPTIONAL
+        roots = [cert for ca_file in client_ca_files for cert in load_certificates(ca_file)]
+        tls_verify.install(context, roots)  # Go's chain building where OpenSSL's gives up
     else:
         context.verify_mode = ssl.CERT_NONE
     return context
