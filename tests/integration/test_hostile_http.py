@@ -83,17 +83,20 @@ async def test_no_response_names_the_server_software(api: InProcessServer, admin
 async def test_a_newline_in_the_path_cannot_forge_a_log_line(
     api: InProcessServer, all_logs: pytest.LogCaptureFixture
 ) -> None:
-    raw = (b"GET /api/v1/pods%0a2026-01-01%20INFO%20kubegate:%20forged HTTP/1.1\r\nHost: x\r\n"
-           b"Authorization: Bearer not-a-token\r\nConnection: close\r\n\r\n")
+    raw = (
+        b"GET /api/v1/pods%0a2026-01-01%20INFO%20kubegate:%20forged HTTP/1.1\r\nHost: x\r\n"
+        b"Authorization: Bearer not-a-token\r\nConnection: close\r\n\r\n"
+    )
     answer = await raw_tls.send(api, raw)
     assert answer.status == 401
     formatter = OneLineFormatter("%(levelname)s %(name)s: %(message)s")
     lines = [formatter.format(record) for record in all_logs.records if record.name.startswith("kubegate")]
     refused = [line for line in lines if "Unable to authenticate" in line]
-    assert refused == [
+    expected = (
         'INFO kubegate.authn: "Unable to authenticate the request" method="GET" '
         'path="/api/v1/pods\\n2026-01-01 INFO kubegate: forged" err="invalid bearer token"'
-    ]
+    )
+    assert refused == [expected]
     assert all("\n" not in line for line in lines)
 
 
@@ -169,6 +172,12 @@ async def test_a_prompt_request_is_served_and_an_idle_keep_alive_connection_clos
         writer.close()
 
 
+def listen_queue(port: int) -> int:
+    """`ss -ltn`'s Send-Q of the listener on `port`: for a listening socket, its backlog."""
+    shown = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True)
+    return int(shown.stdout.split()[2])
+
+
 def test_the_listen_backlog_is_the_system_maximum() -> None:
     backlog = serving.listen_backlog()
     assert backlog >= 1024
@@ -181,10 +190,7 @@ def test_the_listen_backlog_is_the_system_maximum() -> None:
         return
     sock = serving.listen("127.0.0.1", 0)
     try:
-        port = sock.getsockname()[1]
-        shown = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True)
-        send_q = int(shown.stdout.split()[2])  # a listener's Send-Q is its backlog
-        assert send_q >= 1024
+        assert listen_queue(sock.getsockname()[1]) >= 1024
     finally:
         sock.close()
 
@@ -193,7 +199,5 @@ async def test_the_served_socket_keeps_its_backlog(api: InProcessServer) -> None
     # aiohttp's site would listen() again with 128; ours passes the system maximum on
     if shutil.which("ss") is None:
         pytest.skip("ss is not installed")
-    port = raw_tls.address(api)[1]
-    shown = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True)
-    assert int(shown.stdout.split()[2]) >= 1024
+    assert listen_queue(raw_tls.address(api)[1]) >= 1024
 

@@ -40,9 +40,9 @@ class RawAnswer:
         return None
 
 
-def client_context(api: InProcessServer, identity: Identity = Identity()) -> ssl.SSLContext:
+def client_context(api: InProcessServer, identity: Identity | None = None) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(api.ca_file))
-    if identity.cert is not None:
+    if identity is not None and identity.cert is not None:
         context.load_cert_chain(str(identity.cert), str(identity.key))
     return context
 
@@ -54,7 +54,7 @@ def address(api: InProcessServer) -> tuple[str, int]:
 
 
 async def open_tls(
-    api: InProcessServer, identity: Identity = Identity()
+    api: InProcessServer, identity: Identity | None = None
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     host, port = address(api)
     return await asyncio.open_connection(host, port, ssl=client_context(api, identity), server_hostname=host)
@@ -74,7 +74,7 @@ async def read_until_closed(reader: asyncio.StreamReader, *, timeout: float) -> 
 
 
 async def send(
-    api: InProcessServer, raw: bytes, *, identity: Identity = Identity(), timeout: float = 5.0
+    api: InProcessServer, raw: bytes, *, identity: Identity | None = None, timeout: float = 5.0
 ) -> RawAnswer:
     """Write `raw` on a new connection; what came back once the server closed it (or, for a
     request it keeps alive, once `timeout` passed)."""
