@@ -15,7 +15,7 @@ import sys
 from kubegate import pki
 from kubegate.api.gofmt import go_quote
 from kubegate.config import ServerConfig
-from kubegate.server import serving
+from kubegate.server import malloc, serving
 from kubegate.server.app import build_app, build_state
 from kubegate.server.tls import client_ca_files, server_context
 from kubegate.storage.factory import describe, open_backend
@@ -94,6 +94,7 @@ def configure_logging(v: int) -> None:
 
 def run(config: ServerConfig) -> int:
     configure_logging(config.v)
+    malloc.fix_mmap_threshold()  # freed large objects go back to the system
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency, but not on every platform
