@@ -27,10 +27,14 @@ import ssl
 from http import HTTPStatus
 from typing import Any
 
+import orjson
 from aiohttp import hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 from aiohttp.web_request import BaseRequest
 from multidict import CIMultiDict, CIMultiDictProxy
+
+from kubegate.api import errors
+from kubegate.api.gofmt import klog_pairs
 
 log = logging.getLogger("kubegate.serving")
 
@@ -152,6 +156,8 @@ class Connection(web.RequestHandler):
         exc: BaseException | None = None,
         message: str | None = None,
     ) -> web.StreamResponse:
+        if status == HTTPStatus.INTERNAL_SERVER_ERROR and request.writer.output_size == 0:
+            return self._internal_error(request, exc)
         if status != HTTPStatus.BAD_REQUEST or not isinstance(exc, HttpProcessingError):
             return super().handle_error(request, status, exc, message)
         # The parser refused the request: Go's fixed answer, nothing of the request echoed or logged.
@@ -160,6 +166,16 @@ class Connection(web.RequestHandler):
             status=refusal.value, text=f"{refusal.value} {refusal.phrase}",
             content_type="text/plain", charset="utf-8",
         )
+        response.force_close()
+        return response
+
+
+    def _internal_error(self, request: BaseRequest, exc: BaseException | None) -> web.StreamResponse:
+        """An exception no filter caught (a bug): one log line with the traceback, and the
+        generic 500 Status the errors filter gives, not aiohttp's plain text."""
+        log.error('"Unhandled error" %s', klog_pairs(method=request.method, path=request.path), exc_info=exc)
+        status = errors.internal("an unexpected error occurred; the server log has the details").to_status()
+        response = _BareResponse(status=500, body=orjson.dumps(status), content_type="application/json")
         response.force_close()
         return response
 
