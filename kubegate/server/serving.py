@@ -44,6 +44,8 @@ MAX_HEADER_BYTES = 1 << 20
 HEADER_TIMEOUT = 32.0
 #: kube-apiserver's IdleTimeout for keep-alive connections between requests.
 IDLE_TIMEOUT = 90.0
+#: How long a closing TLS connection waits for the client's close_notify.
+SSL_SHUTDOWN_TIMEOUT = 5.0
 #: aiohttp refuses more header lines than this; Go only bounds their bytes.
 MAX_HEADERS = 10_000
 _SOMAXCONN = "/proc/sys/net/core/somaxconn"
@@ -147,6 +149,8 @@ class Connection(web.RequestHandler):
     def _header_timed_out(self, requests: int) -> None:
         self._header_deadline = None
         if self._request_count == requests and not self._request_in_progress:
+            if self.transport is not None:
+                self.transport.abort()  # no TLS goodbye to wait for: the client is not reading
             self.force_close()
 
     def handle_error(
@@ -228,6 +232,10 @@ class _Site(web.SockSite):
         extra: dict[str, Any] = {}
         if self._ssl_context is not None and self._handshake_timeout > 0:
             extra["ssl_handshake_timeout"] = self._handshake_timeout
+        if self._ssl_context is not None:
+            # Go gives a closing TLS connection 5 s to write its close_notify; asyncio would wait
+            # 30 s for the peer's answer, keeping an idle client's socket that long
+            extra["ssl_shutdown_timeout"] = min(SSL_SHUTDOWN_TIMEOUT, self._handshake_timeout or SSL_SHUTDOWN_TIMEOUT)
         self._server = await asyncio.get_running_loop().create_server(
             server, sock=self._sock, ssl=self._ssl_context, backlog=self._backlog, **extra
         )
