@@ -50,6 +50,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("kubernetes-version", "str", "1.32.4", "version reported by /version (kubectl's dispatcher picks its binary from it); the APIs served are that release's defaults (1.27 to 1.35)"),
     Option("watch-cache-size", "int", 10000, "events kept for resuming watches; older resourceVersions get 410"),
     Option("v", "int", 0, "log verbosity (0 = warnings and the ready line, 2 = requests)"),
+    Option("max-requests-inflight", "int", 400, "read-only requests served at once; more get 429 (0 = no limit; watches and system:masters exempt)"),
+    Option("max-mutating-requests-inflight", "int", 200, "mutating requests served at once; more get 429 (0 = no limit)"),
+    Option("http-header-timeout", "duration", 32.0, "a connection must finish its TLS handshake, and each request its headers, within this"),
+    Option("http-idle-timeout", "duration", 90.0, "an idle keep-alive connection is closed after this"),
     Option("faults", "path", None, "YAML file of fault-injection rules: matched requests get a 429/500/503/504, a delay, a reset..."),
     # storage
     Option("storage-backend", "str", "", "memory, sqlite or etcd3 (default: sqlite with --data-dir, etcd3 with --etcd-servers, else memory)"),
@@ -175,6 +179,10 @@ class ServerConfig:
     kubernetes_version: str = "1.32.4"
     watch_cache_size: int = 10000
     v: int = 0
+    max_requests_inflight: int = 400
+    max_mutating_requests_inflight: int = 200
+    http_header_timeout: float = 32.0
+    http_idle_timeout: float = 90.0
     faults: Path | None = None
     storage_backend: str = ""
     data_dir: Path | None = None

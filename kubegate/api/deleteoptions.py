@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubegate.api import errors, gotypes
+from kubegate.api import errors, gotypes, strconv
 from kubegate.api.mergepatch import go_kind
 
 FOREGROUND = "Foreground"
@@ -83,9 +83,9 @@ def from_query(query: Mapping[str, Sequence[str]]) -> DeleteOptions:
     if query.get("gracePeriodSeconds"):
         raw = query["gracePeriodSeconds"][0]
         try:
-            grace = int(raw)
-        except ValueError:
-            raise errors.bad_request(f'strconv.ParseInt: parsing "{raw}": invalid syntax') from None
+            grace = strconv.parse_int(raw)
+        except strconv.NumError as exc:
+            raise errors.bad_request(str(exc)) from None
     orphan: bool | None = None
     if query.get("orphanDependents"):
         # Go's string-to-bool conversion: "0" and "false" (any case) are false, anything else true.

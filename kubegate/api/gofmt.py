@@ -42,3 +42,12 @@ def aggregate_errors(messages: Iterable[str]) -> str:
     if len(unique) <= 1:
         return "".join(unique)
     return "[" + ", ".join(unique) + "]"
+
+
+def klog_pairs(**fields: object) -> str:
+    """`key="value"` pairs as klog writes a structured line: every value quoted as Go's %q.
+
+    The one way request-derived text (a path, a header, an error naming either) enters a log
+    line: quoting keeps a `%0a` in a path from starting a second, forged line.
+    """
+    return " ".join(f"{key}={go_quote(str(value))}" for key, value in fields.items())

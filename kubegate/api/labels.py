@@ -14,14 +14,13 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kubegate.api import errors
+from kubegate.api import errors, strconv
 from kubegate.api.gofmt import go_quote
 
 # Operators, spelled as k8s.io/apimachinery/pkg/selection spells them.
 IN, NOT_IN, EQUALS, DOUBLE_EQUALS, NOT_EQUALS = "in", "notin", "=", "==", "!="
 EXISTS, DOES_NOT_EXIST, GREATER_THAN, LESS_THAN = "exists", "!", "gt", "lt"
 _BINARY_OPERATORS = "in, notin, =, ==, !=, gt, lt"  # the order parse errors list them in
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 # Compiled operator codes: how a requirement tests the one label value it looks at.
 _MEMBER, _NOT_MEMBER, _PRESENT, _ABSENT, _GT, _LT = range(6)
@@ -122,11 +121,10 @@ def _go_string_slice(values: Iterable[str] | None) -> str:
 
 def parse_int64(text: str) -> int | None:
     """strconv.ParseInt(text, 10, 64): optional sign and ASCII digits only, else None."""
-    digits = text[1:] if text[:1] in ("+", "-") else text
-    if not digits or not digits.isascii() or not digits.isdigit():
+    try:
+        return strconv.parse_int(text)
+    except strconv.NumError:
         return None
-    number = int(text)
-    return number if _INT64_MIN <= number <= _INT64_MAX else None
 
 
 def _aggregate(messages: list[str]) -> str:

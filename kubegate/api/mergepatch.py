@@ -111,8 +111,8 @@ def _value_too_deep(bracket: str) -> errors.StatusError:
     return errors.internal(f"JSON value nested more than {MAX_DEPTH} levels deep")
 
 
-def copy_json(value: Any, *, too_deep: TooDeep = _value_too_deep) -> Any:
-    """A deep copy of a JSON value, checking that it is one and is at most `MAX_DEPTH` deep.
+def copy_json(value: Any, *, too_deep: TooDeep = _value_too_deep, max_depth: int = MAX_DEPTH) -> Any:
+    """A deep copy of a JSON value, checking that it is one and is at most `max_depth` deep.
 
     The first container past the limit, in document order, is reported via `too_deep` with
     its opening bracket, as Go's scanner does. A non-JSON Python value is a caller's bug: 500.
@@ -133,7 +133,7 @@ def copy_json(value: Any, *, too_deep: TooDeep = _value_too_deep) -> Any:
             continue  # a scalar root
         else:
             raise _not_json(source)
-        if depth > MAX_DEPTH:
+        if depth > max_depth:
             raise too_deep(bracket)
         target[slot] = copied
         children = []

@@ -43,8 +43,8 @@ class AuthRequest:
     """What authenticators may read of a request.
 
     `headers` is a case-insensitive multi-mapping (`getall` for repeated headers).
-    `peer_certificates` is the client certificate chain the TLS layer verified, leaf first;
-    empty when the client presented none.
+    `peer_certificates` is the chain the client presented, leaf first, when it sent
+    intermediates with its leaf; empty otherwise (`peer_certificate_der` is the leaf).
     `audiences` are the audiences the caller wants a token to be valid for (TokenReview's
     `spec.audiences`); empty means the server's own API audiences, as for every API request.
     `path` is the URL path (anonymous access may be limited to some paths).

@@ -8,7 +8,7 @@ extended key usage required.
 
 cryptography's verifier implements the Web PKI profile, which is stricter than Go in ways that
 do not matter for client certificates; the policies below relax those (no SAN, no AKI on the
-leaf, no key usage or SKI on the CA: Go checks none of them) and accept the leaf's EKU as Go
+leaf or an intermediate, no key usage or SKI on a CA: Go checks none of them) and accept the leaf's EKU as Go
 does (absent, `clientAuth` or `anyExtendedKeyUsage`). Messages follow Go's wording; they only
 ever reach the log.
 
@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -60,6 +61,7 @@ _CA_POLICY = (
     verification.ExtensionPolicy.webpki_defaults_ca()
     .may_be_present(x509.KeyUsage, _AGNOSTIC, None)
     .may_be_present(x509.SubjectKeyIdentifier, _AGNOSTIC, None)
+    .may_be_present(x509.AuthorityKeyIdentifier, _AGNOSTIC, None)
 )
 _LEAF_POLICY = (
     verification.ExtensionPolicy.webpki_defaults_ee()
@@ -176,3 +178,10 @@ class VerdictCache(Generic[T]):
         if len(self._entries) > self._size:
             self._entries.popitem(last=False)
         return verdict
+
+
+def chain_key(request_der: bytes, chain: Sequence[x509.Certificate]) -> bytes:
+    """What a verdict is cached under: the leaf's DER, and the intermediates sent with it."""
+    if len(chain) < 2:
+        return request_der
+    return request_der + b"".join(cert.public_bytes(Encoding.DER) for cert in chain[1:])

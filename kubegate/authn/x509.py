@@ -29,6 +29,7 @@ from kubegate.authn.cert_chain import (
     Verdict,
     VerdictCache,
     certificate_identifier,
+    chain_key,
 )
 from kubegate.config import ServerConfig
 from kubegate.pki import PkiFiles, load_certificates
@@ -78,7 +79,8 @@ class X509Authenticator:
         der = request.peer_certificate_der
         if not der:
             return None
-        verdict = self._cache.get(der) or self._cache.put(der, self._decide(der, request))
+        key = chain_key(der, request.peer_certificates)
+        verdict = self._cache.get(key) or self._cache.put(key, self._decide(der, request))
         if isinstance(verdict.value, str):
             raise AuthenticationError(verdict.value)
         return verdict.value

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kubegate.authn.authenticator import AuthenticationError, Authenticator, AuthRequest, AuthResult
-from kubegate.authn.cert_chain import ChainError, ChainVerifier, Verdict, VerdictCache
+from kubegate.authn.cert_chain import ChainError, ChainVerifier, Verdict, VerdictCache, chain_key
 from kubegate.authn.x509 import common_name, load_certificate
 
 
@@ -38,7 +38,8 @@ class CertificateVerifier:
         der = request.peer_certificate_der
         if not der:
             return None
-        verdict = self._cache.get(der) or self._cache.put(der, self._decide(der, request))
+        key = chain_key(der, request.peer_certificates)
+        verdict = self._cache.get(key) or self._cache.put(key, self._decide(der, request))
         if verdict.value is not None:
             raise AuthenticationError(verdict.value)
         return await self._inner.authenticate(request)

@@ -53,6 +53,27 @@ class _Loader(_BASE):  # type: ignore[misc]
         return mapping
 
 
+#: A plain scalar longer than this fits no Go integer, and ParseFloat overflows on the longest.
+_MAX_NUMBER_TEXT = 400
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def construct_go_int(loader: Any, node: Any) -> int | float | str:
+    """A YAML integer as go-yaml resolves it: int64 or uint64, else a float, else the text.
+
+    PyYAML would hand any length to `int()`, which refuses more than 4,300 digits with a
+    message about `sys.set_int_max_str_digits()`; go-yaml keeps such a scalar as a string.
+    """
+    text = str(node.value)
+    if len(text) > _MAX_NUMBER_TEXT:
+        return text
+    value = loader.construct_yaml_int(node)
+    if -(1 << 63) <= value < 1 << 64:
+        return int(value)
+    return float(value)
+
+
+_Loader.add_constructor(_INT_TAG, construct_go_int)
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()

@@ -9,7 +9,6 @@ status subresource separation, finalizers and the namespace lifecycle checks.
 from __future__ import annotations
 
 import builtins
-import copy
 import dataclasses
 import re
 from collections.abc import Awaitable, Callable
@@ -19,7 +18,9 @@ import orjson
 
 from kubegate.api import errors, meta
 from kubegate.api.deleteoptions import DeleteOptions
+from kubegate.api.errors import CAUSE_FORBIDDEN, FieldError
 from kubegate.api.listoptions import ListOptions
+from kubegate.api.mergepatch import copy_json
 from kubegate.api.user import UserInfo
 from kubegate.registry import conversion, deleter, deletion, listing, validation, zerostatus
 from kubegate.registry.listing import ListResult
@@ -51,6 +52,25 @@ UpdatedObject = Callable[[dict[str, Any] | None], Awaitable[dict[str, Any]]]
 #: Runs after defaulting and the strategy's validation, as rest.ValidateObjectFunc and
 #: ValidateObjectUpdateFunc do in the real store; raises a `StatusError` to refuse.
 ValidateObject = Callable[[dict[str, Any], dict[str, Any] | None], Awaitable[None]]
+
+
+#: The deepest object kubegate accepts. Its JSON encoder stops at 255 levels and managedFields
+#: mirror an object's fields a few levels deeper, so a deeper object could never be stored; the
+#: real server's decoder allows 10,000. Refused with a 422 before any recursive walk meets it.
+MAX_OBJECT_DEPTH = 240
+
+
+def copy_object(spec: ResourceSpec, body: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a written object, refused (422) when it nests deeper than `MAX_OBJECT_DEPTH`."""
+
+    def too_deep(bracket: str) -> errors.StatusError:
+        metadata = body.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        problem = FieldError(CAUSE_FORBIDDEN, "<nil>", f"nested more than {MAX_OBJECT_DEPTH} levels deep")
+        return errors.invalid(spec.kind, name if isinstance(name, str) else "", [problem], group=spec.group)
+
+    copied: dict[str, Any] = copy_json(body, too_deep=too_deep, max_depth=MAX_OBJECT_DEPTH)
+    return copied
 
 
 class GenericStore:
@@ -179,7 +199,7 @@ class GenericStore:
         self, spec: ResourceSpec, strategy: Strategy, namespace: str, body: dict[str, Any], *,
         user: UserInfo | None = None,
     ) -> dict[str, Any]:
-        obj = copy.deepcopy(body)
+        obj = copy_object(spec, body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
         if strategy.on_write is not None:
             strategy.on_write(obj)
@@ -346,19 +366,19 @@ class GenericStore:
         old_meta = old["metadata"]
         if subresource == "status":
             # A status write changes status and nothing else (annotations too, for some kinds).
-            obj = copy.deepcopy(old)
-            status = copy.deepcopy(body.get("status", {}))
+            obj: dict[str, Any] = copy_json(old)
+            status = copy_object(spec, body).get("status", {})
             obj["status"] = zerostatus.with_zero_status(spec, status)
             if strategy.on_status_write is not None:
                 strategy.on_status_write(obj)
             annotations = (body.get("metadata") or {}).get("annotations")
             if strategy.status_writes_annotations and isinstance(annotations, dict):
                 if annotations:
-                    obj["metadata"]["annotations"] = copy.deepcopy(annotations)
+                    obj["metadata"]["annotations"] = copy_json(annotations)
                 else:
                     obj["metadata"].pop("annotations", None)
             return obj
-        obj = copy.deepcopy(body)
+        obj = copy_object(spec, body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
         if strategy.on_write is not None:
             strategy.on_write(obj)
@@ -414,7 +434,7 @@ class GenericStore:
         current = self.store.get(NAMESPACES, ("", name))
         if current is None:
             return
-        obj = copy.deepcopy(current.obj)
+        obj = copy_json(current.obj)
         obj.setdefault("spec", {})["finalizers"] = []
         precondition = Preconditions(resource_version=current.revision)
         try:

@@ -27,6 +27,7 @@ from kubegate.controllers.storage_protection import PVCProtectionController, PVP
 from kubegate.endpoints import issuer_discovery, settle, virtual, warnings
 from kubegate.endpoints.context import SERVER_KEY
 from kubegate.endpoints.dispatch import dispatch
+from kubegate.endpoints.filters import maxinflight
 from kubegate.endpoints.filters.audit import (
     audit_filter,
     audit_init_filter,
@@ -38,6 +39,7 @@ from kubegate.endpoints.filters.authorization import authorization_filter
 from kubegate.endpoints.filters.errors import errors_filter
 from kubegate.endpoints.filters.faults import faults_filter
 from kubegate.endpoints.filters.impersonation import impersonation_filter
+from kubegate.endpoints.filters.maxinflight import max_inflight_filter
 from kubegate.endpoints.filters.metrics import metrics_filter
 from kubegate.endpoints.filters.requestinfo import requestinfo_filter
 from kubegate.endpoints.metrics import endpoint as metrics_endpoint
@@ -61,6 +63,7 @@ from kubegate.server import (
     rbac_bootstrap,
     system_workloads,
 )
+from kubegate.server.serving import drop_server_header
 from kubegate.storage.cacher import Cacher
 from kubegate.storage.factory import open_backend
 from kubegate.storage.interface import Interface
@@ -70,13 +73,10 @@ FILTERS = (
     audit_init_filter, errors_filter, requestinfo_filter, failed_authentication_audit_filter, authentication_filter,
     audit_filter, impersonation_filter,
     faults_filter,  # injected faults, where priority-and-fairness answers its 429s
+    max_inflight_filter,  # --max-requests-inflight, --max-mutating-requests-inflight
     authorization_filter, metrics_filter,
 )
 
-#: Header size limit of the real server (Go's http.Server, MaxHeaderBytes 1 MiB), for the runner's
-#: max_line_size and max_field_size: aiohttp's default, 8 KiB a line, would refuse large bearer
-#: tokens before any filter runs.
-MAX_HEADER_BYTES = 1 << 20
 
 
 async def build_state(
@@ -180,6 +180,7 @@ def build_app(state: APIServer) -> web.Application:
     # aiohttp's own limit sits just above the real one so that our check answers with a Status.
     app = web.Application(middlewares=FILTERS, client_max_size=MAX_REQUEST_BODY_BYTES + 1)
     app[SERVER_KEY] = state
+    maxinflight.install(app, state.config)
     app.router.add_route("*", "/{path:.*}", dispatch)
 
     async def stop_watches(app: web.Application) -> None:
@@ -188,6 +189,7 @@ def build_app(state: APIServer) -> web.Application:
     async def stop_storage(app: web.Application) -> None:
         await close_state(state)
 
+    app.on_response_prepare.append(drop_server_header)  # the real server names no software
     app.on_response_prepare.append(warnings.write_warnings)  # Warning headers the handlers recorded
     app.on_response_prepare.append(write_audit_id)  # Audit-Id, and a long-running request's ResponseStarted
     app.on_shutdown.append(stop_watches)

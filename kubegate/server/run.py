@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import socket
 import ssl
@@ -18,13 +19,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aiohttp import web
-
 from kubegate import pki
+from kubegate.api.gofmt import go_quote
 from kubegate.config import ServerConfig
 from kubegate.endpoints.state import APIServer
 from kubegate.registry import lifecycle
-from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state, close_state
+from kubegate.server import malloc, serving
+from kubegate.server.app import build_app, build_state, close_state
 from kubegate.server.startup import StartupError, host_port, reason
 from kubegate.server.tls import client_ca_files, server_context
 from kubegate.storage.factory import describe, open_backend
@@ -38,17 +39,10 @@ READY_SETTLE_TIMEOUT = 10.0
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(1024)
+        return serving.listen(host, port)  # the backlog is the system's maximum, at least 1024
     except OSError as error:
-        sock.close()
         raise StartupError(f"cannot listen on {host_port(host, port)}: {reason(error)}") from None
-    sock.setblocking(False)
-    return sock
 
 
 def _version_warnings(config: ServerConfig) -> list[str]:
@@ -66,7 +60,7 @@ class _Started:
 
     backend: Interface | None = None
     state: APIServer | None = None
-    runner: web.AppRunner | None = None
+    runner: serving.Runner | None = None
 
     async def close(self) -> None:
         if self.runner is not None:
@@ -85,14 +79,12 @@ async def _build(
         config, pki=files, port=sock.getsockname()[1], backend=started.backend,
     )
     app = build_app(state)
-    # handler_cancellation: a request whose client hung up is cancelled, as the real server
-    # cancels its context, so an abandoned watch ends at once rather than at its deadline.
-    started.runner = runner = web.AppRunner(
-        app, access_log=log if config.v >= 2 else None, handle_signals=False, shutdown_timeout=2.0,
-        max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES, handler_cancellation=True,
+    started.runner = runner = serving.make_runner(
+        app, access_log=log if config.v >= 2 else None,
+        header_timeout=config.http_header_timeout, idle_timeout=config.http_idle_timeout,
     )
     await runner.setup()
-    await web.SockSite(runner, sock, ssl_context=context).start()
+    await serving.start_site(runner, sock, ssl_context=context)
     return state
 
 
@@ -165,12 +157,29 @@ async def serve(config: ServerConfig) -> None:
         sock.close()
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class OneLineFormatter(logging.Formatter):
+    """Every message on one line: a control character left in one (a newline from a client,
+    say) is written as its Go escape. Fields from requests are quoted where they are logged
+    (`gofmt.klog_pairs`); this is the net under that. Tracebacks are left as they are."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        if _CONTROL.search(record.message):
+            record.message = _CONTROL.sub(lambda m: go_quote(m.group())[1:-1], record.message)
+        return super().formatMessage(record)
+
+
+def configure_logging(v: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if v >= 1 else logging.WARNING, handlers=[handler])
+
+
 def run(config: ServerConfig) -> int:
-    logging.basicConfig(
-        level=logging.INFO if config.v >= 1 else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(config.v)
+    malloc.fix_mmap_threshold()  # freed large objects go back to the system
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency, but not on every platform

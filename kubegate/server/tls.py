@@ -8,7 +8,8 @@ allow client authentication, or OpenSSL ends the handshake: a foreign or expired
 never reaches the authenticators. (The real server requests certificates without verifying
 them and lets the x509 authenticator answer 401; Python's ssl module cannot request a
 certificate without verifying it.) Which CA makes which kind of identity is the
-authenticators' business: each verifies the chain again against its own bundle.
+authenticators' business: each verifies the chain again against its own bundle. Where
+OpenSSL picks the wrong one of two CAs with the same subject, `tls_verify` gives Go's answer.
 
 OpenSSL's own errors name no file (`[SSL] PEM lib`), so every file is read and parsed first: a
 missing, unreadable or malformed certificate, key or CA bundle, or a key that is not the
@@ -25,6 +26,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from kubegate.config import ServerConfig
+from kubegate.pki import load_certificates
+from kubegate.server import tls_verify
 from kubegate.server.startup import StartupError, reason
 
 
@@ -82,6 +85,8 @@ def server_context(*, cert_file: Path, key_file: Path, client_ca_files: Sequence
             except (OSError, ssl.SSLError) as error:
                 raise StartupError(f"client CA file {ca_file}: {error}") from None
         context.verify_mode = ssl.CERT_OPTIONAL
+        roots = [cert for ca_file in client_ca_files for cert in load_certificates(ca_file)]
+        tls_verify.install(context, roots)  # Go's chain building where OpenSSL's gives up
     else:
         context.verify_mode = ssl.CERT_NONE
     return context

@@ -37,7 +37,8 @@ from kubegate import pki
 from kubegate.api.faults import FaultSet
 from kubegate.config import ServerConfig, from_options
 from kubegate.endpoints.state import APIServer
-from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state, close_state
+from kubegate.server import serving
+from kubegate.server.app import build_app, build_state, close_state
 from kubegate.server.tls import client_ca_files, server_context
 from kubegate.testing import certificates
 from kubegate.testing.adminclient import AdminClient
@@ -237,10 +238,9 @@ class Server:
             app = build_app(state)
             app[LINES_KEY] = self._lines
             # handler_cancellation: a request whose client hung up is cancelled, as in `kubegate serve`
-            runner = web.AppRunner(
-                app, handle_signals=False, access_log=logger, access_log_class=RequestLog,
-                shutdown_timeout=0.5, handler_cancellation=True,
-                max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
+            runner = serving.make_runner(
+                app, access_log=logger, access_log_class=RequestLog, shutdown_timeout=0.5,
+                header_timeout=state.config.http_header_timeout, idle_timeout=state.config.http_idle_timeout,
             )
             await runner.setup()
         except BaseException:
@@ -254,7 +254,7 @@ class Server:
             client_ca_files=client_ca_files(self.config, cluster_ca=files.ca_cert),
         )
         try:
-            await web.SockSite(runner, sock, ssl_context=context).start()
+            await serving.start_site(runner, sock, ssl_context=context)
         except BaseException:
             sock.close()
             raise

@@ -21,7 +21,8 @@ from multidict import CIMultiDict
 from kubegate import pki
 from kubegate.config import ServerConfig
 from kubegate.endpoints.state import APIServer
-from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state
+from kubegate.server import serving
+from kubegate.server.app import build_app, build_state
 from kubegate.server.tls import client_ca_files, server_context
 
 
@@ -99,9 +100,9 @@ async def start_in_process(pki_files: pki.PkiFiles, **options: Any) -> InProcess
     # as `kubegate serve` before its ready line: default objects in place (pods may still be starting)
     await state.settle(horizon=0)
     app = build_app(state)
-    runner = web.AppRunner(
-        app, handle_signals=False, access_log=None, shutdown_timeout=0.5, handler_cancellation=True,
-        max_line_size=MAX_HEADER_BYTES, max_field_size=MAX_HEADER_BYTES,
+    runner = serving.make_runner(
+        app, access_log=None, shutdown_timeout=0.5,
+        header_timeout=config.http_header_timeout, idle_timeout=config.http_idle_timeout,
     )
     await runner.setup()
     context = server_context(
@@ -109,7 +110,7 @@ async def start_in_process(pki_files: pki.PkiFiles, **options: Any) -> InProcess
         key_file=pki_files.serving_key,
         client_ca_files=client_ca_files(config, cluster_ca=pki_files.ca_cert),
     )
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    sock = serving.listen("127.0.0.1", 0)
+    await serving.start_site(runner, sock, ssl_context=context)
+    port = sock.getsockname()[1]
     return InProcessServer(state, f"https://127.0.0.1:{port}", pki_files.ca_cert, runner)

@@ -6,15 +6,20 @@ credential is logged (never the credential itself) and answered `Unauthorized`.
 
 from __future__ import annotations
 
+import _ssl
+import functools
 import logging
 import ssl
 import time
 
 from aiohttp import web
+from cryptography import x509
 from multidict import CIMultiDict
 
 from kubegate.api import errors
+from kubegate.api.gofmt import klog_pairs
 from kubegate.authn.authenticator import AuthenticationError, AuthRequest
+from kubegate.authn.x509 import load_certificate
 from kubegate.endpoints.context import AUDIENCES, USER, server_of
 from kubegate.endpoints.filters.metrics import observe_authentication
 from kubegate.endpoints.filters.types import Handler
@@ -22,14 +27,51 @@ from kubegate.endpoints.filters.types import Handler
 log = logging.getLogger("kubegate.authn")
 
 
-def peer_certificate_der(request: web.Request) -> bytes:
+def _ssl_object(request: web.Request) -> ssl.SSLObject | ssl.SSLSocket | None:
     transport = request.transport
     if transport is None:
-        return b""
+        return None
     ssl_object = transport.get_extra_info("ssl_object")
-    if not isinstance(ssl_object, (ssl.SSLObject, ssl.SSLSocket)):
-        return b""
-    return ssl_object.getpeercert(binary_form=True) or b""
+    return ssl_object if isinstance(ssl_object, (ssl.SSLObject, ssl.SSLSocket)) else None
+
+
+def peer_certificate_der(request: web.Request) -> bytes:
+    ssl_object = _ssl_object(request)
+    return (ssl_object.getpeercert(binary_form=True) or b"") if ssl_object is not None else b""
+
+
+def _unverified_chain(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> list[bytes]:
+    """The certificates the client sent, leaf first, as DER (Python 3.13 names this method;
+    3.10 to 3.12 have it on the underlying `_ssl` object, returning certificate objects)."""
+    public = getattr(ssl_object, "get_unverified_chain", None)
+    if public is not None:
+        return [bytes(der) for der in public() or () if der]
+    inner = getattr(ssl_object, "_sslobj", None)
+    chain = getattr(inner, "get_unverified_chain", None)
+    if chain is None:
+        return []
+    return [cert.public_bytes(_ssl.ENCODING_DER) for cert in chain() or () if cert is not None]
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(der: bytes) -> x509.Certificate | None:
+    try:
+        return load_certificate(der)
+    except ValueError:
+        return None
+
+
+def peer_chain(request: web.Request) -> tuple[x509.Certificate, ...]:
+    """The client's chain, leaf first, parsed, when it sent intermediates with its leaf (the
+    x509 authenticators verify through them, as Go's do); empty for a lone certificate."""
+    ssl_object = _ssl_object(request)
+    if ssl_object is None:
+        return ()
+    chain = _unverified_chain(ssl_object)
+    if len(chain) < 2:
+        return ()
+    parsed = tuple(_parsed(der) for der in chain)
+    return tuple(cert for cert in parsed if cert is not None)
 
 
 @web.middleware
@@ -37,14 +79,15 @@ async def authentication_filter(request: web.Request, handler: Handler) -> web.S
     server = server_of(request)
     authenticator = server.authenticator
     auth_request = AuthRequest(
-        headers=request.headers, peer_certificate_der=peer_certificate_der(request), path=request.path
+        headers=request.headers, peer_certificate_der=peer_certificate_der(request),
+        peer_certificates=peer_chain(request), path=request.path,
     )
     started = time.perf_counter()
     try:
         result = await authenticator.authenticate(auth_request)
     except AuthenticationError as exc:
         observe_authentication(request, None, failed=True, started=started)
-        log.info("Unable to authenticate the request: %s %s: %s", request.method, request.path, exc)
+        log.info('"Unable to authenticate the request" %s', klog_pairs(method=request.method, path=request.path, err=exc))
         raise errors.unauthorized() from None
     observe_authentication(request, result, failed=False, started=started)
     if result is None:

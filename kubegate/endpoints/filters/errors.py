@@ -12,6 +12,7 @@ import logging
 from aiohttp import web
 
 from kubegate.api import errors
+from kubegate.api.gofmt import klog_pairs
 from kubegate.endpoints.filters.types import Handler
 from kubegate.endpoints.responses import status_response
 
@@ -31,7 +32,7 @@ async def errors_filter(request: web.Request, handler: Handler) -> web.StreamRes
     except web.HTTPException:
         raise
     except Exception:
-        log.exception("unhandled error serving %s %s", request.method, request.path)
+        log.exception('"Unhandled error" %s', klog_pairs(method=request.method, path=request.path))
         return status_response(
             errors.internal("an unexpected error occurred; the server log has the details")
         )

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from kubegate.api import errors
 from kubegate.api.faults import REQUEST_TIMEOUT, FaultRule, Reply
+from kubegate.api.gofmt import klog_pairs
 from kubegate.api.requestinfo import RequestInfo
 from kubegate.api.user import UserInfo
 from kubegate.config import parse_duration
@@ -93,7 +94,7 @@ async def faults_filter(request: web.Request, handler: Handler) -> web.StreamRes
     if rule is None:
         return await handler(request)
     request[FAULT] = rule.describe()
-    log.info("fault injected into %s %s: %s", request.method, request.path, request[FAULT])
+    log.info('"Fault injected" %s', klog_pairs(method=request.method, path=request.path, fault=request[FAULT]))
     if rule.latency:
         await asyncio.sleep(rule.latency)
     if rule.respond is not None:

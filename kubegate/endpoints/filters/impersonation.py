@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from kubegate.api.gofmt import go_quote
+from kubegate.api.gofmt import go_quote, klog_pairs
 from kubegate.api.meta import dns1123_label_errors, dns1123_subdomain_errors
 from kubegate.api.user import ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER, UserInfo
 from kubegate.authz.authorizer import Attributes, Decision
@@ -202,7 +202,7 @@ async def impersonation_filter(request: web.Request, handler: Handler) -> web.St
     try:
         requests = impersonation_requests(request.headers)
     except ImpersonationError as error:
-        log.info("refused impersonation on %s %s: %s", request.method, request.path, error)
+        log.info('"Refused impersonation" %s', klog_pairs(method=request.method, path=request.path, err=error))
         return _internal_error(request, error)
     if not requests:
         return await handler(request)

@@ -35,6 +35,7 @@ class _ApplyLoader(_BASE_LOADER):  # type: ignore[misc]
     """YAML as sigs.k8s.io/yaml reads it into JSON: dates stay strings."""
 
 
+_ApplyLoader.add_constructor("tag:yaml.org,2002:int", yamlbody.construct_go_int)
 _ApplyLoader.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kubegate.api import errors
+from kubegate.api import errors, strconv
 from kubegate.api.requestinfo import RequestInfo
 from kubegate.endpoints.auditing import log_request_body
 from kubegate.endpoints.context import REQUEST_INFO, server_of
@@ -108,8 +108,8 @@ def int_param(query: Mapping[str, str], name: str, *, default: int = 0) -> int:
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
-    except ValueError:
+        return strconv.parse_int(raw)
+    except strconv.NumError:
         raise errors.bad_request(f'invalid value for {name}: "{raw}" is not an integer') from None
 
 
