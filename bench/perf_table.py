@@ -215,7 +215,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"  {name}: {ours} | {floor} | {ratio:.2f}", file=sys.stderr, flush=True)
 
     try:
-        server = subprocess.Popen(serve, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+        server = subprocess.Popen(serve, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)  # noqa: ASYNC220 (nothing else runs meanwhile)
         processes.append(server)
         wait_ready(server)
         ours_url = f"https://127.0.0.1:{args.port}"
@@ -229,7 +229,7 @@ async def run(args: argparse.Namespace) -> None:
         (work / "pod.json").write_bytes(one_pod)
         print(f"LIST: {len(pods_json) / 1e6:.1f} MB, one Pod: {len(one_pod)} bytes", file=sys.stderr)
         bare_port = args.port + 1
-        bare = subprocess.Popen(
+        bare = subprocess.Popen(  # noqa: ASYNC220
             [*pin, py, str(ROOT / "bench" / "bare_server.py"), "--pki-dir", str(pki), "--port", str(bare_port),
              "--body", str(work / "pod.json"), "--route", f"{PODS}={work / 'list.json'}"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
@@ -263,7 +263,7 @@ async def run(args: argparse.Namespace) -> None:
         shim = work / "shim.so"
         have_wrk = bool(shutil.which("wrk")) and SHIM_SRC.exists()
         if have_wrk:
-            subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", str(shim), str(SHIM_SRC), "-ldl", "-lssl"], check=True)
+            subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", str(shim), str(SHIM_SRC), "-ldl", "-lssl"], check=True)  # noqa: ASYNC221
         elif rows & {"get", "post", "patch"}:
             print("wrk or the client-cert shim is missing: get/post/patch rows skipped", file=sys.stderr)
         get_path = f"{PODS}/web-00000"
