@@ -8,6 +8,7 @@ revision, sorted by etcd key, shows: same objects, same versions, same order, sa
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -47,7 +48,7 @@ async def test_snapshots_at_every_revision_match_the_state_then(cacher: Cacher) 
             await cacher.delete(CONFIGMAPS, key)
             live.discard(key)
         elif key in live:
-            await cacher.guaranteed_update(CONFIGMAPS, key, lambda current, step=step, key=key: _update(key, step))
+            await cacher.guaranteed_update(CONFIGMAPS, key, _update(key, step))
         else:
             await cacher.create(CONFIGMAPS, key, configmap(*key, str(step)))
             live.add(key)
@@ -64,8 +65,11 @@ async def test_snapshots_at_every_revision_match_the_state_then(cacher: Cacher) 
                 assert snapshot.count_after(start) == len(want) - start_at - 1
 
 
-async def _update(key: tuple[str, str], step: int) -> dict[str, Any]:
-    return configmap(*key, f"updated-{step}")
+def _update(key: tuple[str, str], step: int) -> Callable[[Stored | None], Awaitable[dict[str, Any]]]:
+    async def update(current: Stored | None) -> dict[str, Any]:
+        return configmap(*key, f"updated-{step}")
+
+    return update
 
 
 async def test_scan_of_a_namespace_reads_only_its_keys_in_key_order(cacher: Cacher) -> None:
