@@ -16,6 +16,7 @@ from aiohttp import web
 
 from kubegate import pki
 from kubegate.config import ServerConfig
+from kubegate.server import gc_tuning
 from kubegate.server.app import MAX_HEADER_BYTES, build_app, build_state
 from kubegate.server.tls import client_ca_files, server_context
 from kubegate.storage.factory import describe, open_backend
@@ -78,6 +79,8 @@ async def serve(config: ServerConfig) -> None:
         f"store: {describe(backend, config)})",
         flush=True,
     )
+    # after the ready line, so that neither it nor the first requests wait for a full collection
+    loop.call_later(gc_tuning.SETTLE_DELAY, gc_tuning.settle_heap)
     try:
         await stop.wait()
     finally:
