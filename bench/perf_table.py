@@ -38,7 +38,7 @@ import aiohttp
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIM_SRC = ROOT.parent.parent / "shared" / "tools" / "clientcert_shim.c"
+SHIM_SRC = Path(os.environ.get("SHIM_SRC", ROOT.parent.parent / "shared" / "tools" / "clientcert_shim.c"))
 NAMESPACE = "bench"
 PODS = f"/api/v1/namespaces/{NAMESPACE}/pods"
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
