@@ -60,6 +60,10 @@ class Snapshot:
         index, objects, overlay, extra = self._index, self._objects, self._overlay, self._extra
         position = max(self._lo, bisect.bisect_left(index, start, self._lo, self._hi)) if start else self._lo
         hi = self._hi
+        if not overlay:  # at the current revision: the live index as it is
+            for text in index[position:hi]:
+                yield text, objects[split(text)]
+            return
         other = bisect.bisect_left(extra, start) if start else 0
         while position < hi:
             text = index[position]
