@@ -3,6 +3,7 @@
 It uses the same TLS context as kubegate (mutual TLS against the same CA) and serves the exact
 bytes kubegate answers for the benchmarked object, so the difference between the two runs is
 kubegate's own pipeline: requestinfo, authentication, authorization, lookup and response.
+`--body` answers every path; `--route PATH=FILE` (repeatable) answers one path with a file's bytes.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from aiohttp import web
 from kubegate.server.tls import server_context
 
 
-async def main(pki_dir: Path, port: int, body_file: Path) -> None:
-    body = body_file.read_bytes()
+async def main(pki_dir: Path, port: int, body_file: Path | None, routes: list[str]) -> None:
+    body = body_file.read_bytes() if body_file is not None else b"{}"
+    bodies = {path: Path(file).read_bytes() for path, _, file in (route.partition("=") for route in routes)}
 
     async def handler(request: web.Request) -> web.Response:
-        return web.Response(body=body, headers={"Content-Type": "application/json"})
+        return web.Response(body=bodies.get(request.path, body), headers={"Content-Type": "application/json"})
 
     app = web.Application()
     app.router.add_get("/{path:.*}", handler)
@@ -40,7 +42,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--pki-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--body", type=Path, required=True)
+    parser.add_argument("--body", type=Path)
+    parser.add_argument("--route", action="append", default=[])
     args = parser.parse_args()
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        sys.exit(runner.run(main(args.pki_dir, args.port, args.body)))
+        sys.exit(runner.run(main(args.pki_dir, args.port, args.body, args.route)))

@@ -151,10 +151,12 @@ def format_time(moment: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime | None:
+    # fromisoformat (C, fast) reads the usual `2024-01-05T10:00:00Z`; strptime (slow, 30% of a
+    # Pod Table once) only adds single-digit fields, where fromisoformat fails: same answers.
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return datetime.fromisoformat(text)
     except (TypeError, ValueError):
         try:
-            return datetime.fromisoformat(text)
+            return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except (TypeError, ValueError):
             return None

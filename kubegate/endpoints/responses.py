@@ -52,8 +52,16 @@ def list_bytes(
     if remaining is not None:
         list_meta["remainingItemCount"] = remaining
     head = orjson.dumps({"kind": kind, "apiVersion": api_version, "metadata": list_meta})
-    # Splice the pre-serialized items into the list object: `{...,"items":[a,b]}` and a newline.
-    return head[:-1] + b',"items":[' + b",".join(s.raw for s in items) + b"]}\n"
+    # Splice the pre-serialized items into the list object: `{...,"items":[a,b]}` and the
+    # encoder's newline, in one join (each `+` would copy the whole list again).
+    parts = [head[:-1] + b',"items":[']
+    for stored in items:
+        parts.append(stored.raw)
+        parts.append(b",")
+    if len(parts) > 1:
+        parts.pop()
+    parts.append(b"]}\n")
+    return b"".join(parts)
 
 
 def status_response(error: StatusError) -> web.Response:

@@ -31,7 +31,6 @@ from kubegate.registry.selectable_fields import convert_selector, field_values
 from kubegate.registry.spec import ResourceSpec
 from kubegate.storage.cacher import Cacher as Store
 from kubegate.storage.interface import Stored
-from kubegate.storage.keys import ObjectKey
 
 Matcher = Callable[[dict[str, Any]], bool]
 
@@ -98,11 +97,11 @@ def is_exact(options: ListOptions) -> bool:
     return not options.resource_version_match and options.limit > 0 and options.resource_version not in ("", "0")
 
 
-def _relative_key(key: ObjectKey, *, namespaced: bool, namespace: str) -> str:
-    """The object's etcd key after the listed collection's prefix."""
-    if namespaced and not namespace:
-        return f"{key[0]}/{key[1]}"
-    return key[1]
+def _collection_prefix(spec: ResourceSpec, namespace: str) -> str:
+    """What the listed collection's etcd keys start with after the resource's prefix."""
+    if spec.namespaced and not namespace:
+        return ""
+    return f"{namespace}/"
 
 
 def list_objects(
@@ -140,23 +139,21 @@ def list_objects(
         if options.resource_version == "0":
             limit = 0  # the watch cache ignores limit for "any revision" reads
 
-    state = store.state_at(resource, revision, namespace=namespace)
-    keyed = sorted(
-        (_relative_key(key, namespaced=spec.namespaced, namespace=namespace), stored) for key, stored in state.items()
-    )
-    candidates = [pair for pair in keyed if pair[0] >= start] if start else keyed
+    prefix = _collection_prefix(spec, namespace)
+    snapshot = store.snapshot(resource, revision, prefix=prefix)
     selected: builtins.list[Stored] = []
-    last_index = -1
-    for index, (_, stored) in enumerate(candidates):
+    last = ""
+    for key, stored in snapshot.items(prefix + start if start else prefix):
         if matches is not None and not matches(stored.obj):
             continue
         selected.append(stored)
-        last_index = index
         if limit and len(selected) >= limit:
+            last = key
             break
-    if not limit or last_index < 0 or last_index == len(candidates) - 1 or len(selected) < limit:
+    if not last:
         return ListResult(selected, revision)
-    token = continuetoken.encode(revision, continuetoken.after(candidates[last_index][0]))
-    remaining = len(candidates) - last_index - 1 if matches is None else None
-    return ListResult(selected, revision, token, remaining)
-
+    after = snapshot.count_after(last)
+    if not after:
+        return ListResult(selected, revision)
+    token = continuetoken.encode(revision, continuetoken.after(last[len(prefix) :]))
+    return ListResult(selected, revision, token, after if matches is None else None)

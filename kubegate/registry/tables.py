@@ -17,7 +17,7 @@ from typing import Any
 from kubegate.api import meta
 from kubegate.registry.builtin import GROUP_ORDER
 from kubegate.registry.customresources.columns import AGE_COLUMN, table_columns
-from kubegate.registry.printers import PRINTERS, ROW_CONDITIONS, ROW_ORDER
+from kubegate.registry.printers import PRINTERS, ROW_CONDITIONS, ROW_ORDER, rowmemo
 from kubegate.registry.printers.cells import AGE, CREATED_AT, NAME, Column, human_duration
 from kubegate.registry.spec import PrinterColumn, ResourceSpec
 
@@ -75,15 +75,19 @@ def build_table(
     order = ROW_ORDER.get(spec.resource_key) if spec else None
     listed = sorted(objects, key=order) if order else objects
     rows = []
-    for obj in listed:
-        row: dict[str, Any] = {"cells": [column.getter(obj, moment) for column in columns]}
-        if conditions is not None and (marks := conditions(obj)):
-            row["conditions"] = marks
-        if include_object == "Object":
-            row["object"] = obj
-        elif include_object != "None":
-            row["object"] = partial_metadata(obj)
-        rows.append(row)
+    try:
+        for obj in listed:
+            rowmemo.begin(obj)
+            row: dict[str, Any] = {"cells": [column.getter(obj, moment) for column in columns]}
+            if conditions is not None and (marks := conditions(obj)):
+                row["conditions"] = marks
+            if include_object == "Object":
+                row["object"] = obj
+            elif include_object != "None":
+                row["object"] = partial_metadata(obj)
+            rows.append(row)
+    finally:
+        rowmemo.end()
     list_meta: dict[str, Any] = {}
     if resource_version:
         list_meta["resourceVersion"] = resource_version

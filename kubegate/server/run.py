@@ -24,7 +24,7 @@ from kubegate.api.gofmt import go_quote
 from kubegate.config import ServerConfig
 from kubegate.endpoints.state import APIServer
 from kubegate.registry import lifecycle
-from kubegate.server import malloc, serving
+from kubegate.server import gc_tuning, malloc, serving
 from kubegate.server.app import build_app, build_state, close_state
 from kubegate.server.startup import StartupError, host_port, reason
 from kubegate.server.tls import client_ca_files, server_context
@@ -149,6 +149,8 @@ async def serve(config: ServerConfig) -> None:
             f"store: {describe(backend, config)})",
             flush=True,
         )
+        # after the ready line, so that neither it nor the first requests wait for a full collection
+        asyncio.get_running_loop().call_later(gc_tuning.SETTLE_DELAY, gc_tuning.settle_heap)
         await stopping
     finally:
         stopping.cancel()

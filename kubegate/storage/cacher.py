@@ -35,6 +35,7 @@ from kubegate.storage.interface import (
     TryUpdate,
 )
 from kubegate.storage.keys import ObjectKey, ResourceKey
+from kubegate.storage.snapshot import Snapshot, composite, split
 
 __all__ = [
     "ADDED",
@@ -45,6 +46,7 @@ __all__ = [
     "Event",
     "ObjectKey",
     "ResourceKey",
+    "Snapshot",
     "Stored",
     "Watcher",
 ]
@@ -60,24 +62,32 @@ WRITE_VISIBLE_TIMEOUT = 10.0
 
 
 class _Bucket:
-    """The objects of one resource, with their keys kept sorted for paging."""
+    """The objects of one resource, with their keys kept sorted in etcd order for paging."""
 
-    __slots__ = ("objects", "sorted_keys")
+    __slots__ = ("index", "objects")
 
     def __init__(self) -> None:
         self.objects: dict[ObjectKey, Stored] = {}
-        self.sorted_keys: list[ObjectKey] | None = []
+        self.index: list[str] = []  # composite keys (`namespace/name`), sorted
 
     def put(self, key: ObjectKey, stored: Stored) -> None:
-        if key not in self.objects and self.sorted_keys is not None:
-            bisect.insort(self.sorted_keys, key)
+        if key not in self.objects:
+            bisect.insort(self.index, composite(key))
         self.objects[key] = stored
 
     def remove(self, key: ObjectKey) -> None:
-        if self.objects.pop(key, None) is not None and self.sorted_keys is not None:
-            index = bisect.bisect_left(self.sorted_keys, key)
-            if index < len(self.sorted_keys) and self.sorted_keys[index] == key:
-                del self.sorted_keys[index]
+        if self.objects.pop(key, None) is not None:
+            text = composite(key)
+            index = bisect.bisect_left(self.index, text)
+            if index < len(self.index) and self.index[index] == text:
+                del self.index[index]
+
+    def keys(self, namespace: str) -> list[str]:
+        """A copy of the sorted composite keys, of one namespace or all."""
+        if not namespace:
+            return self.index[:]
+        lo = bisect.bisect_left(self.index, namespace + "/")
+        return self.index[lo : bisect.bisect_left(self.index, namespace + "0", lo)]
 
 
 class Cacher:
@@ -259,20 +269,32 @@ class Cacher:
     def scan(
         self, resource: ResourceKey, *, namespace: str = "", after: ObjectKey | None = None
     ) -> Iterator[Stored]:
-        """Objects of a resource in key order (namespace, then name), optionally from a key on."""
+        """Objects of a resource in etcd key order (`namespace/name`), optionally after a key."""
         bucket = self._buckets.get(resource)
         if not bucket:
             return
-        if bucket.sorted_keys is None:
-            bucket.sorted_keys = sorted(bucket.objects)
-        for key in tuple(bucket.sorted_keys):
-            if namespace and key[0] != namespace:
-                continue
+        for text in bucket.keys(namespace):
+            key = split(text)
             if after is not None and key <= after:
                 continue
             stored = bucket.objects.get(key)
             if stored is not None:
                 yield stored
+
+    def snapshot(self, resource: ResourceKey, revision: int, *, prefix: str) -> Snapshot:
+        """The objects whose composite keys start with `prefix` as they were right after `revision`.
+
+        Read it before the event loop runs again. The caller checks `revision >= compacted_revision`.
+        """
+        bucket = self._buckets.get(resource) or _Bucket()
+        overlay: dict[str, Stored | None] = {}
+        for event in self._history.newest_first():
+            if event.stored.revision <= revision:
+                break
+            if event.resource == resource:
+                absent = event.type == ADDED or event.previous is None
+                overlay[composite(event.key)] = None if absent else event.previous
+        return Snapshot(bucket.objects, bucket.index, overlay, prefix)
 
     def state_at(self, resource: ResourceKey, revision: int, *, namespace: str = "") -> dict[ObjectKey, Stored]:
         """The objects of a resource as they were right after `revision` was written.

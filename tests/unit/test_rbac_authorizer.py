@@ -243,3 +243,17 @@ async def test_rules_for_lists_what_applies(cluster: Cluster) -> None:
     assert result.evaluation_error == 'clusterrole.rbac.authorization.k8s.io "gone" not found'
     assert not result.incomplete
     assert len(cluster.authorizer.rules_for(ALICE, "default").resource_rules) == 1
+
+
+async def test_a_binding_made_after_a_decision_counts_at_once(cluster: Cluster) -> None:
+    """The subject lookups a request repeats are remembered, but never past a binding change."""
+    await cluster.role("pod-reader", READ_PODS)
+    assert cluster.decide(ALICE, "list", "pods", namespace="team").decision is Decision.NO_OPINION
+    await cluster.bind("devs-read", "pod-reader", group("dev"))
+    assert cluster.decide(ALICE, "list", "pods", namespace="team").decision is Decision.ALLOW
+    await cluster.bind("team-devs-read", "pod-reader", group("dev"), namespace="team")
+    await cluster.delete("clusterrolebindings", "", "devs-read")
+    assert cluster.decide(ALICE, "list", "pods", namespace="team").reason == (
+        'RBAC: allowed by RoleBinding "team-devs-read/team" of ClusterRole "pod-reader" to Group "dev"'
+    )
+    assert cluster.decide(ALICE, "list", "pods", namespace="default").decision is Decision.NO_OPINION

@@ -89,6 +89,10 @@ def service_account_user(namespace: str, name: str) -> str:
     return f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{name}"
 
 
+#: how many (scope, subjects) answers `bindings_for` remembers before starting over
+FOUND_LIMIT = 4096
+
+
 class PolicyIndex:
     """Roles, cluster roles and bindings of one store, indexed for lookups by subject."""
 
@@ -99,6 +103,7 @@ class PolicyIndex:
         self._bindings: dict[tuple[str, str], tuple[Binding, frozenset[SubjectKey]]] = {}
         # (namespace, subject key) -> names of bindings; namespace "" holds ClusterRoleBindings
         self._by_subject: dict[tuple[str, SubjectKey], set[str]] = {}
+        self._found: dict[tuple[str, tuple[SubjectKey, ...]], tuple[Binding, ...]] = {}
         store.subscribe(self._observe)
         for resource in (ROLES, CLUSTER_ROLES, ROLE_BINDINGS, CLUSTER_ROLE_BINDINGS):
             for stored in store.scan(resource):
@@ -114,11 +119,18 @@ class PolicyIndex:
 
     def bindings_for(self, namespace: str, keys: Iterable[SubjectKey]) -> Iterator[Binding]:
         """Bindings in `namespace` ("" for ClusterRoleBindings) naming any of `keys`, by name."""
-        names: set[str] = set()
-        for key in keys:
-            names.update(self._by_subject.get((namespace, key), ()))
-        for name in sorted(names):
-            yield self._bindings[(namespace, name)][0]
+        # a request asks this for the same user several times: remembered until a binding changes
+        wanted = (namespace, tuple(keys))
+        found = self._found.get(wanted)
+        if found is None:
+            names: set[str] = set()
+            for key in wanted[1]:
+                names.update(self._by_subject.get((namespace, key), ()))
+            found = tuple(self._bindings[(namespace, name)][0] for name in sorted(names))
+            if len(self._found) >= FOUND_LIMIT:
+                self._found.clear()
+            self._found[wanted] = found
+        return iter(found)
 
     # maintenance --------------------------------------------------------------------------
 
@@ -138,6 +150,7 @@ class PolicyIndex:
                 self._index(key, Binding.from_json(stored.obj, namespace=key[0]))
 
     def _index(self, key: tuple[str, str], binding: Binding) -> None:
+        self._found.clear()
         subject_keys = frozenset(
             k for k in (s.key(binding.namespace) for s in binding.subjects) if k is not None
         )
@@ -149,6 +162,7 @@ class PolicyIndex:
         entry = self._bindings.pop(key, None)
         if entry is None:
             return
+        self._found.clear()
         for subject_key in entry[1]:
             names = self._by_subject.get((key[0], subject_key))
             if names is not None:

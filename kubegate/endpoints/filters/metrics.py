@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from aiohttp import web
 from prometheus_client import Gauge
+from prometheus_client.metrics import MetricWrapperBase
 
 from kubegate.api import errors
 from kubegate.api.requestinfo import RequestInfo
@@ -30,6 +33,24 @@ from kubegate.endpoints.context import REQUEST_INFO, server_of
 from kubegate.endpoints.filters.types import Handler
 from kubegate.endpoints.metrics import labels
 from kubegate.endpoints.metrics.registry import ServerMetrics, compress_username
+
+M = TypeVar("M", bound=MetricWrapperBase)
+
+#: metric -> label values -> its child: prometheus_client's `labels()` validates and sorts the
+#: label names on every call, nine calls a request; the children never change once made.
+_CHILDREN: weakref.WeakKeyDictionary[Any, dict[tuple[tuple[str, str], ...], Any]] = weakref.WeakKeyDictionary()
+
+
+def _child(metric: M, **values: str) -> M:
+    children = _CHILDREN.get(metric)
+    if children is None:
+        children = _CHILDREN[metric] = {}
+    key = tuple(values.items())
+    child = children.get(key)
+    if child is None:
+        child = children[key] = metric.labels(**values)
+    return child
+
 
 #: non-resource paths the real server instruments (its healthz handlers)
 INSTRUMENTED_PATHS = frozenset({"/healthz", "/livez", "/readyz"})
@@ -50,11 +71,11 @@ async def metrics_filter(request: web.Request, handler: Handler) -> web.StreamRe
     if not _served(request, info):
         if long_running:
             return await handler(request)
-        with _open(metrics.inflight.labels(request_kind=labels.request_kind(info))):
+        with _open(_child(metrics.inflight, request_kind=labels.request_kind(info))):
             return await handler(request)
     route = _route(request, info)
-    gauge = (metrics.long_running.labels(**route) if long_running
-             else metrics.inflight.labels(request_kind=labels.request_kind(info)))
+    gauge = (_child(metrics.long_running, **route) if long_running
+             else _child(metrics.inflight, request_kind=labels.request_kind(info)))
     with _open(gauge):
         try:
             response = await handler(request)
@@ -100,10 +121,10 @@ def _record(metrics: ServerMetrics, request: web.Request, route: dict[str, str],
     received = context.received if context is not None else datetime.now(UTC)
     elapsed = max((datetime.now(UTC) - received).total_seconds(), 0.0)
     dry_run = labels.dry_run(request.rel_url.query.getall("dryRun", []))
-    metrics.requests.labels(dry_run=dry_run, code=str(code), **route).inc()
-    metrics.request_duration.labels(dry_run=dry_run, **route).observe(elapsed)
+    _child(metrics.requests, dry_run=dry_run, code=str(code), **route).inc()
+    _child(metrics.request_duration, dry_run=dry_run, **route).observe(elapsed)
     if size is not None and route["verb"] in ("GET", "LIST"):
-        metrics.response_sizes.labels(**route).observe(size)
+        _child(metrics.response_sizes, **route).observe(size)
 
 
 def observe_authentication(request: web.Request, result: AuthResult | None, *, failed: bool, started: float) -> None:
@@ -111,9 +132,9 @@ def observe_authentication(request: web.Request, result: AuthResult | None, *, f
     metrics = server_of(request).metrics
     outcome = "error" if failed else "failure" if result is None else "success"
     if result is not None:
-        metrics.authenticated_users.labels(username=compress_username(result.user.name)).inc()
-    metrics.authentication_attempts.labels(result=outcome).inc()
-    metrics.authentication_duration.labels(result=outcome).observe(time.perf_counter() - started)
+        _child(metrics.authenticated_users, username=compress_username(result.user.name)).inc()
+    _child(metrics.authentication_attempts, result=outcome).inc()
+    _child(metrics.authentication_duration, result=outcome).observe(time.perf_counter() - started)
 
 
 def observe_authorization(request: web.Request, verdict: Verdict, *, started: float) -> None:
@@ -126,5 +147,5 @@ def observe_authorization(request: web.Request, verdict: Verdict, *, started: fl
         outcome = "denied"
     else:
         outcome = "no-opinion"
-    metrics.authorization_attempts.labels(result=outcome).inc()
-    metrics.authorization_duration.labels(result=outcome).observe(time.perf_counter() - started)
+    _child(metrics.authorization_attempts, result=outcome).inc()
+    _child(metrics.authorization_duration, result=outcome).observe(time.perf_counter() - started)

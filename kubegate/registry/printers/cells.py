@@ -92,7 +92,11 @@ def doc(definition: str, field: str) -> SwaggerDoc:
 def dig(obj: Any, *path: str | int) -> Any:
     """obj[path[0]][path[1]]…, or None where the path does not exist."""
     for part in path:
-        if isinstance(part, int):
+        if type(part) is str:  # the common step first: printers read every cell through here
+            if not isinstance(obj, dict):
+                return None
+            obj = obj.get(part)
+        elif isinstance(part, int):
             if not isinstance(obj, list) or len(obj) <= part:
                 return None
             obj = obj[part]

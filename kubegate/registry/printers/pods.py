@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kubegate.registry.printers import rowmemo
 from kubegate.registry.printers.cells import (
     AGE,
     NAME,
@@ -66,6 +67,7 @@ def _terminated_reason(terminated: Mapping[str, Any], prefix: str = "") -> str:
     return f"{prefix}ExitCode:{number(terminated, 'exitCode')}"
 
 
+@rowmemo.per_row
 def summarize(pod: dict[str, Any]) -> PodSummary:
     spec_inits = [c for c in items(pod, "spec", "initContainers") if isinstance(c, dict)]
     restartable = {str(c.get("name")) for c in spec_inits if c.get("restartPolicy") == "Always"}
