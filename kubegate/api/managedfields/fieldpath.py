@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,50 +162,65 @@ class FieldSet:
         out.children = {pe: child.copy() for pe, child in self.children.items()}
         return out
 
-    def _combine(
-        self,
-        other: FieldSet,
-        members: set[PathElement],
-        pick: Callable[[FieldSet | None, FieldSet | None], FieldSet | None],
-    ) -> FieldSet:
+    # The set operations share unchanged subtrees with their operands instead of copying them:
+    # a set is only ever mutated while it is being built (`insert`, FieldsV1 parsing), never
+    # once it is a manager's or an operation's result, so sharing is safe and keeps an update
+    # that touches one field from copying every manager's whole tree.
+
+    def _bare(self) -> bool:
+        return not self.members and not self.children
+
+    def union(self, other: FieldSet) -> FieldSet:
+        if other._bare():
+            return self
+        if self._bare():
+            return other
         out = FieldSet()
-        out.members = members
-        for element in self.children.keys() | other.children.keys():
-            child = pick(self.children.get(element), other.children.get(element))
+        out.members = self.members | other.members
+        mine, theirs = self.children, other.children
+        for element in mine.keys() | theirs.keys():
+            a, b = mine.get(element), theirs.get(element)
+            child = a.union(b) if a is not None and b is not None else a if a is not None else b
             if child is not None and not child.empty():
                 out.children[element] = child
         return out
 
-    def union(self, other: FieldSet) -> FieldSet:
-        def pick(a: FieldSet | None, b: FieldSet | None) -> FieldSet | None:
-            if a is not None and b is not None:
-                return a.union(b)
-            either = a if a is not None else b
-            return either.copy() if either is not None else None
-
-        return self._combine(other, self.members | other.members, pick)
-
     def intersection(self, other: FieldSet) -> FieldSet:
-        return self._combine(
-            other, self.members & other.members,
-            lambda a, b: a.intersection(b) if a is not None and b is not None else None,
-        )
+        out = FieldSet()
+        out.members = self.members & other.members
+        theirs = other.children
+        for element, a in self.children.items():
+            b = theirs.get(element)
+            if b is not None:
+                child = a.intersection(b)
+                if not child.empty():
+                    out.children[element] = child
+        return out
 
     def difference(self, other: FieldSet) -> FieldSet:
-        return self._combine(
-            other, self.members - other.members,
-            lambda a, b: (a.difference(b) if b is not None else a.copy()) if a is not None else None,
-        )
+        if other._bare():
+            return self
+        out = FieldSet()
+        out.members = self.members - other.members
+        theirs = other.children
+        for element, a in self.children.items():
+            b = theirs.get(element)
+            child = a.difference(b) if b is not None else a
+            if not child.empty():
+                out.children[element] = child
+        return out
 
     def recursive_difference(self, other: FieldSet) -> FieldSet:
         """Everything not in `other` nor under one of its members."""
+        if other._bare():
+            return self
         out = FieldSet()
         out.members = self.members - other.members
         for element, child in self.children.items():
             if element in other.members:
                 continue
             below = other.children.get(element)
-            kept = child.recursive_difference(below) if below is not None else child.copy()
+            kept = child.recursive_difference(below) if below is not None else child
             if not kept.empty():
                 out.children[element] = kept
         return out
