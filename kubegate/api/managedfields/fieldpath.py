@@ -43,7 +43,7 @@ class PathElement:
 
     @staticmethod
     def field(name: str) -> PathElement:
-        return PathElement("f", name=name)
+        return _field(name)
 
     @staticmethod
     def of_key(pairs: dict[str, Any]) -> PathElement:
@@ -93,6 +93,12 @@ class PathElement:
         if tag == "i":
             return PathElement.of_index(int(body))
         return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _field(name: str) -> PathElement:
+    """Field elements are built for every key of every write: the common ones are reused."""
+    return PathElement("f", name=name)
 
 
 def compare_elements(left: PathElement, right: PathElement) -> int:
