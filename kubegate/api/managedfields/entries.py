@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from kubegate.api import meta
 from kubegate.api.gofmt import go_quote
 from kubegate.api.managedfields.fieldpath import FieldSet
@@ -51,8 +53,30 @@ def parse_identity(ident: str) -> dict[str, str]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+#: entries already decoded, by their JSON: every update decodes the live object's managedFields,
+#: and its patched or re-sent copy, which seldom change (field sets are never changed once read)
+_DECODED: dict[bytes, Managed] = {}
+_DECODED_LIMIT = 256
+
+
 def decode(entries: Any) -> Managed:
     """DecodeManagedFields; ValueError with the real message for an entry it cannot read."""
+    if not entries:
+        return _decode(entries)
+    try:
+        key = orjson.dumps(entries)
+    except TypeError:
+        return _decode(entries)
+    known = _DECODED.get(key)
+    if known is None:
+        known = _decode(entries)
+        if len(_DECODED) >= _DECODED_LIMIT:
+            _DECODED.clear()
+        _DECODED[key] = known
+    return Managed(dict(known.sets), dict(known.times))  # callers may change the dicts
+
+
+def _decode(entries: Any) -> Managed:
     managed = Managed()
     if entries is None:
         return managed
