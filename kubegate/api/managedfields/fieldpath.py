@@ -119,6 +119,17 @@ def compare_elements(left: PathElement, right: PathElement) -> int:
 
 
 element_order = functools.cmp_to_key(compare_elements)
+
+
+def _in_order(elements: set[PathElement]) -> list[PathElement]:
+    """`elements` sorted by `element_order`; field names alone (the usual case) sort as strings."""
+    if all(element.kind == "f" for element in elements):
+        return sorted(elements, key=_name)
+    return sorted(elements, key=element_order)
+
+
+def _name(element: PathElement) -> str:
+    return element.name
 Path = tuple[PathElement, ...]
 
 
@@ -257,7 +268,7 @@ class FieldSet:
         out: dict[str, Any] = {}
         if include_self and (self.members or self.children):
             out["."] = {}
-        for element in sorted(self.members | self.children.keys(), key=element_order):
+        for element in _in_order(self.members | self.children.keys()):
             child = self.children.get(element)
             if child is None:
                 out[element.serialize()] = {}
