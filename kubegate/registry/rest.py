@@ -19,6 +19,7 @@ import orjson
 
 from kubegate.api import errors, meta
 from kubegate.api.deleteoptions import DeleteOptions
+from kubegate.api.jsoncopy import json_copy
 from kubegate.api.listoptions import ListOptions
 from kubegate.api.user import UserInfo
 from kubegate.registry import conversion, deleter, deletion, listing, validation, zerostatus
@@ -179,7 +180,7 @@ class GenericStore:
         self, spec: ResourceSpec, strategy: Strategy, namespace: str, body: dict[str, Any], *,
         user: UserInfo | None = None,
     ) -> dict[str, Any]:
-        obj = copy.deepcopy(body)
+        obj: dict[str, Any] = json_copy(body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
         if strategy.on_write is not None:
             strategy.on_write(obj)
@@ -346,17 +347,17 @@ class GenericStore:
         old_meta = old["metadata"]
         if subresource == "status":
             # A status write changes status and nothing else (annotations too, for some kinds).
-            obj = copy.deepcopy(old)
-            status = copy.deepcopy(body.get("status", {}))
+            obj: dict[str, Any] = json_copy(old)
+            status = json_copy(body.get("status", {}))
             obj["status"] = zerostatus.with_zero_status(spec, status)
             annotations = (body.get("metadata") or {}).get("annotations")
             if strategy.status_writes_annotations and isinstance(annotations, dict):
                 if annotations:
-                    obj["metadata"]["annotations"] = copy.deepcopy(annotations)
+                    obj["metadata"]["annotations"] = json_copy(annotations)
                 else:
                     obj["metadata"].pop("annotations", None)
             return obj
-        obj = copy.deepcopy(body)
+        obj = json_copy(body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
         if strategy.on_write is not None:
             strategy.on_write(obj)
