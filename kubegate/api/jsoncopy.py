@@ -12,15 +12,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def json_copy(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
-        return {key: json_copy(item) for key, item in value.items()}
+        return {key: item if type(item) in _SCALARS else json_copy(item) for key, item in value.items()}
     if kind is list:
-        return [json_copy(item) for item in value]
+        return [item if type(item) in _SCALARS else json_copy(item) for item in value]
     if kind in _SCALARS:
         return value
     return copy.deepcopy(value)
