@@ -140,11 +140,13 @@ def path_string(path: Path) -> str:
 class FieldSet:
     """A set of paths, kept as a tree (SMD's fieldpath.Set)."""
 
-    __slots__ = ("children", "members")
+    __slots__ = ("_layout", "children", "members")
 
     def __init__(self) -> None:
         self.members: set[PathElement] = set()
         self.children: dict[PathElement, FieldSet] = {}
+        #: this node's FieldsV1 keys in order, with their subtrees (see `_emit`)
+        self._layout: list[tuple[str, FieldSet | None, bool]] | None = None
 
     @classmethod
     def of(cls, *paths: Path) -> FieldSet:
@@ -157,8 +159,10 @@ class FieldSet:
         if not path:
             return
         node = self
+        node._layout = None
         for element in path[:-1]:
             node = node.children.setdefault(element, FieldSet())
+            node._layout = None
         node.members.add(path[-1])
 
     def has(self, path: Path) -> bool:
@@ -268,12 +272,17 @@ class FieldSet:
         out: dict[str, Any] = {}
         if include_self and (self.members or self.children):
             out["."] = {}
-        for element in _in_order(self.members | self.children.keys()):
-            child = self.children.get(element)
-            if child is None:
-                out[element.serialize()] = {}
-            else:
-                out[element.serialize()] = child._emit(include_self=element in self.members)
+        layout = self._layout
+        if layout is None:
+            # Sorting and serializing a node's elements is the costly part, and a manager's set
+            # is written again on each update while it seldom changes: done once per node (a
+            # set is not changed once built; `insert` starts the layout again).
+            layout = self._layout = [
+                (element.serialize(), self.children.get(element), element in self.members)
+                for element in _in_order(self.members | self.children.keys())
+            ]
+        for key, child, is_member in layout:
+            out[key] = {} if child is None else child._emit(include_self=is_member)
         return out
 
     @classmethod
