@@ -130,7 +130,8 @@ def encode(managed: Managed) -> list[dict[str, Any]] | None:
         if ident.get("subresource"):
             entry["subresource"] = ident["subresource"]
         out.append(entry)
-    out.sort(key=_order)
+    if len(out) > 1:  # (the order's key parses times)
+        out.sort(key=_order)
     return out
 
 
