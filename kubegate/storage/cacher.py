@@ -309,17 +309,15 @@ class Cacher:
         """Wait until `revision` has reached the cache; False if that did not happen in time."""
         if self._revision >= revision:
             return True
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (revision, waiter)
         self._revision_waiters.append(entry)
-        # a timer ends the wait instead of wait_for, which costs a task and more on every write
-        timer = loop.call_later(timeout, _release, waiter)
         try:
-            await waiter
+            await asyncio.wait_for(asyncio.shield(waiter), timeout)
+            return True
+        except TimeoutError:
             return self._revision >= revision
         finally:
-            timer.cancel()
             if entry in self._revision_waiters:
                 self._revision_waiters.remove(entry)
 
@@ -395,8 +393,3 @@ class Cacher:
         for watchers in list(self._watchers.values()):
             for watcher in list(watchers):
                 watcher.stop()
-
-
-def _release(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
