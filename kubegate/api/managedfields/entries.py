@@ -10,6 +10,7 @@ apiVersion and subresource.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ class Managed:
     times: dict[str, str | None] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=1024)
 def identity(manager: str, operation: str, *, api_version: str = "", subresource: str = "") -> str:
     entry: dict[str, str] = {}
     if manager:
@@ -136,14 +138,20 @@ def encode(managed: Managed) -> list[dict[str, Any]] | None:
 
 
 def _order(entry: dict[str, Any]) -> tuple[str, int, str, str, str]:
-    moment = meta.parse_time(entry.get("time", "")) if entry.get("time") else None
     return (
         entry["operation"],
-        int(moment.timestamp()) if moment is not None else 0,
+        _seconds(entry.get("time", "")) if entry.get("time") else 0,
         entry.get("manager", ""),
         entry.get("apiVersion", ""),
         entry.get("subresource", ""),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _seconds(time: str) -> int:
+    """An entry's time as Unix seconds (0 when unreadable); the same few times sort every write."""
+    moment = meta.parse_time(time)
+    return int(moment.timestamp()) if moment is not None else 0
 
 
 def now() -> str:
