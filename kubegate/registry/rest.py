@@ -236,12 +236,15 @@ class GenericStore:
         dry_run: bool = False,
         track: Track | None = None,
         validate: ValidateObject | None = None,
+        fresh: bool = False,
     ) -> tuple[Stored, bool]:
         """PUT semantics inside `guaranteed_update`; returns the stored object and whether it was created.
 
         `updated` is the wanted object, or a function computing it from the live one (a patch):
         when another writer comes first it is computed again, so concurrent patches all land. A
         body naming a resourceVersion that is no longer current is refused with 409 instead.
+        `fresh` says the function returns a new object, shared with nothing and not used by the
+        caller afterwards, which the store may then take over instead of copying.
         """
         compute = _as_updated_object(updated)
         if conversion.conversion_of(spec) is not None:  # written in the storage version, answered in spec's
@@ -263,6 +266,8 @@ class GenericStore:
         strategy = self.strategy_of(spec)
         may_create = strategy.allow_create_on_update and not subresource
         created = False
+        # Hooks see what was sent beside the merge, so the merge must not change it.
+        take_over = fresh and strategy.hooks is None
 
         async def try_update(current: Stored | None) -> dict[str, Any]:
             nonlocal created
@@ -282,7 +287,7 @@ class GenericStore:
             wanted_rv = metadata.get("resourceVersion")
             if wanted_rv and str(wanted_rv) != str(current.revision):
                 raise errors.conflict(spec.plural, name, errors.MODIFIED_CONFLICT, group=spec.group)
-            obj = self._merge_update(spec, strategy, current.obj, body, subresource=subresource)
+            obj = self._merge_update(spec, strategy, current.obj, body, subresource=subresource, owned=take_over)
             if strategy.on_update is not None and not subresource:
                 strategy.on_update(obj, current.obj)
             problems = validation.validate_update(spec, obj, current.obj, subresource=subresource)
@@ -343,6 +348,7 @@ class GenericStore:
         body: dict[str, Any],
         *,
         subresource: str,
+        owned: bool = False,
     ) -> dict[str, Any]:
         old_meta = old["metadata"]
         if subresource == "status":
@@ -357,7 +363,7 @@ class GenericStore:
                 else:
                     obj["metadata"].pop("annotations", None)
             return obj
-        obj = json_copy(body)
+        obj = body if owned else json_copy(body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
         if strategy.on_write is not None:
             strategy.on_write(obj)
