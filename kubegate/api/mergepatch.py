@@ -117,6 +117,45 @@ def copy_json(value: Any, *, too_deep: TooDeep = _value_too_deep, max_depth: int
     The first container past the limit, in document order, is reported via `too_deep` with
     its opening bracket, as Go's scanner does. A non-JSON Python value is a caller's bug: 500.
     """
+    if max_depth >= _PLAIN_DEPTH:
+        try:
+            return _plain_copy(value, 1)
+        except (_Unusual, RecursionError):
+            pass
+    return _checked_copy(value, too_deep, max_depth)
+
+
+class _Unusual(Exception):
+    """Something `_plain_copy` leaves to the checked copy: deep nesting, or a non-plain value."""
+
+
+#: the depth to which the plain copy recurses; deeper values take the checked, iterative copy
+_PLAIN_DEPTH = 200
+_PLAIN_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _plain_copy(value: Any, depth: int) -> Any:
+    """The common case fast: plain dicts, lists and scalars, string keys, not deep."""
+    kind = type(value)
+    if kind is dict:
+        if depth > _PLAIN_DEPTH:
+            raise _Unusual
+        copied: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unusual
+            copied[key] = item if type(item) in _PLAIN_SCALARS else _plain_copy(item, depth + 1)
+        return copied
+    if kind is list:
+        if depth > _PLAIN_DEPTH:
+            raise _Unusual
+        return [item if type(item) in _PLAIN_SCALARS else _plain_copy(item, depth + 1) for item in value]
+    if kind in _PLAIN_SCALARS:
+        return value
+    raise _Unusual
+
+
+def _checked_copy(value: Any, too_deep: TooDeep, max_depth: int) -> Any:
     box: list[Any] = [value]
     copied: dict[str, Any] | list[Any]
     members: Iterable[tuple[Any, Any]]

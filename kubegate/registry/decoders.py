@@ -39,11 +39,11 @@ class Decoders:
         name = self._openapi.definition_for(*key)
         if name is None:
             return ANYTHING
-        definitions = self._openapi.schema_definitions()
-        schema = definitions.get(name)
+        schema = self._openapi.schema_definition(name)
         cached = self._cache.get(key)
         if cached is not None and cached[0] is schema:
             return cached[1]
+        definitions = self._openapi.schema_definitions()
         typed = is_builtin(spec)
         node = self._compiler(definitions, name, typed=typed).definition(name)
         self._cache[key] = (schema, node)

@@ -35,6 +35,8 @@ class FieldManagers:
     def __init__(self, openapi: OpenAPIV3) -> None:
         self._openapi = openapi
         self._cache: dict[tuple[Any, ...], FieldManager] = {}
+        #: patch schemas by definition name, with the definition they were made for
+        self._patch_schemas: dict[str, tuple[Any, PatchSchema]] = {}
 
     def for_resource(self, spec: ResourceSpec, subresource: str = "") -> FieldManager:
         """The field manager of `spec`'s objects written through `subresource` ("" for none)."""
@@ -42,11 +44,11 @@ class FieldManagers:
         sub = spec.subresource(subresource) if subresource else None
         if sub is not None and sub.kind:
             group, version, kind = sub.group or spec.group, sub.version or spec.version, sub.kind
-        definitions = self._openapi.schema_definitions()
         name = self._openapi.definition_for(group, version, kind) or ""
-        key = (group, version, kind, subresource, name, id(definitions.get(name)))
+        key = (group, version, kind, subresource, name, id(self._openapi.schema_definition(name)))
         cached = self._cache.get(key)
         if cached is None:
+            definitions = self._openapi.schema_definitions()
             cached = self._cache[key] = self._build(spec, definitions, name, (group, version, kind), subresource)
         return cached
 
@@ -56,9 +58,12 @@ class FieldManagers:
         if not is_builtin(spec):
             return None
         manager = self.for_resource(spec, subresource)
-        definitions = self._openapi.schema_definitions()
         name = self._openapi.definition_for(manager.group, manager.version, manager.kind_name) or ""
-        return PatchSchema.of_definition(definitions, name)
+        schema = self._openapi.schema_definition(name)
+        cached = self._patch_schemas.get(name)
+        if cached is None or cached[0] is not schema:  # built again when the definitions change
+            cached = self._patch_schemas[name] = (schema, PatchSchema.of_definition(self._openapi.schema_definitions(), name))
+        return cached[1]
 
     def _build(
         self,

@@ -516,6 +516,10 @@ class OpenAPIV3:
         """Every converted schema by name; the values are shared, so never mutate them."""
         return dict(self._defs())
 
+    def schema_definition(self, name: str) -> Schema | None:
+        """One converted schema by name, without copying them all (shared: never mutate it)."""
+        return self._defs().get(name)
+
     def definition_for(self, group: str, version: str, kind: str) -> str | None:
         """The name of the schema describing group/version/kind, if there is one."""
         self._defs()

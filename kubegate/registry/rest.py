@@ -19,6 +19,7 @@ import orjson
 from kubegate.api import errors, meta
 from kubegate.api.deleteoptions import DeleteOptions
 from kubegate.api.errors import CAUSE_FORBIDDEN, FieldError
+from kubegate.api.jsoncopy import json_copy
 from kubegate.api.listoptions import ListOptions
 from kubegate.api.mergepatch import copy_json
 from kubegate.api.user import UserInfo
@@ -71,6 +72,18 @@ def copy_object(spec: ResourceSpec, body: dict[str, Any]) -> dict[str, Any]:
 
     copied: dict[str, Any] = copy_json(body, too_deep=too_deep, max_depth=MAX_OBJECT_DEPTH)
     return copied
+
+
+def _within_depth(value: Any, limit: int = MAX_OBJECT_DEPTH) -> bool:
+    """Whether `value` nests at most `limit` containers deep (iteratively: it may be far deeper)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return False
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return True
 
 
 class GenericStore:
@@ -255,12 +268,15 @@ class GenericStore:
         dry_run: bool = False,
         track: Track | None = None,
         validate: ValidateObject | None = None,
+        fresh: bool = False,
     ) -> tuple[Stored, bool]:
         """PUT semantics inside `guaranteed_update`; returns the stored object and whether it was created.
 
         `updated` is the wanted object, or a function computing it from the live one (a patch):
         when another writer comes first it is computed again, so concurrent patches all land. A
         body naming a resourceVersion that is no longer current is refused with 409 instead.
+        `fresh` says the function returns a new object, shared with nothing and not used by the
+        caller afterwards, which the store may then take over instead of copying.
         """
         compute = _as_updated_object(updated)
         if conversion.conversion_of(spec) is not None:  # written in the storage version, answered in spec's
@@ -282,6 +298,8 @@ class GenericStore:
         strategy = self.strategy_of(spec)
         may_create = strategy.allow_create_on_update and not subresource
         created = False
+        # Hooks see what was sent beside the merge, so the merge must not change it.
+        take_over = fresh and strategy.hooks is None
 
         async def try_update(current: Stored | None) -> dict[str, Any]:
             nonlocal created
@@ -301,7 +319,7 @@ class GenericStore:
             wanted_rv = metadata.get("resourceVersion")
             if wanted_rv and str(wanted_rv) != str(current.revision):
                 raise errors.conflict(spec.plural, name, errors.MODIFIED_CONFLICT, group=spec.group)
-            obj = self._merge_update(spec, strategy, current.obj, body, subresource=subresource)
+            obj = self._merge_update(spec, strategy, current.obj, body, subresource=subresource, owned=take_over)
             if strategy.on_update is not None and not subresource:
                 strategy.on_update(obj, current.obj)
             problems = validation.validate_update(spec, obj, current.obj, subresource=subresource)
@@ -362,11 +380,12 @@ class GenericStore:
         body: dict[str, Any],
         *,
         subresource: str,
+        owned: bool = False,
     ) -> dict[str, Any]:
         old_meta = old["metadata"]
         if subresource == "status":
             # A status write changes status and nothing else (annotations too, for some kinds).
-            obj: dict[str, Any] = copy_json(old)
+            obj: dict[str, Any] = json_copy(old)  # stored, so known to be plain and shallow enough
             status = copy_object(spec, body).get("status", {})
             obj["status"] = zerostatus.with_zero_status(spec, status)
             if strategy.on_status_write is not None:
@@ -378,7 +397,8 @@ class GenericStore:
                 else:
                     obj["metadata"].pop("annotations", None)
             return obj
-        obj = copy_object(spec, body)
+        # a body the patch engine built is ours already, but its depth is checked all the same
+        obj = body if owned and _within_depth(body) else copy_object(spec, body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
         if strategy.on_write is not None:
             strategy.on_write(obj)

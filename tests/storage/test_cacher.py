@@ -86,6 +86,7 @@ async def test_a_watch_resumes_from_the_history(cacher: Cacher) -> None:
     watcher, backlog = cacher.watch(CONFIGMAPS, since=first.revision)
     assert [event.stored.revision for event in backlog] == [second.revision]
     third = await cacher.create(CONFIGMAPS, ("default", "c"), configmap("c"))
-    event = await asyncio.wait_for(watcher.queue.get(), 5)
-    assert event is not None and event.stored.revision == third.revision
+    await asyncio.wait_for(watcher.wait(asyncio.get_running_loop().time() + 5), 5)
+    [event] = watcher.take()
+    assert event.stored.revision == third.revision
     watcher.stop()

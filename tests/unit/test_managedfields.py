@@ -14,8 +14,10 @@ import pytest
 
 from kubegate.api.errors import StatusError
 from kubegate.api.managedfields import scale
+from kubegate.api.managedfields.compare import compare as compare_objects
 from kubegate.api.managedfields.fieldmanager import FieldManager
 from kubegate.api.managedfields.fieldpath import FieldSet, PathElement, path_string
+from kubegate.api.managedfields.schema import UNTYPED_DEDUCED, TypeRef, TypeSchema
 from kubegate.registry.builtin import BUILTIN_RESOURCES, PREFERRED_VERSIONS
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.fieldmanagers import FieldManagers
@@ -353,3 +355,12 @@ def test_scale_sees_and_moves_replica_ownership() -> None:
     assert by_manager[("kubectl", "scale")]["fieldsV1"] == {"f:spec": {"f:replicas": {}}}
     assert by_manager[("kubectl", "scale")]["apiVersion"] == "apps/v1"
     assert "f:replicas" not in by_manager[("creator", "")]["fieldsV1"]["f:spec"]
+
+
+def test_compare_sees_a_number_become_a_boolean_inside_an_otherwise_equal_map() -> None:
+    """Python finds {"a": 1} == {"a": True}; the comparison must not skip that map as unchanged."""
+    ref = TypeRef(UNTYPED_DEDUCED)
+    changed = compare_objects(TypeSchema({}), {"x": {"a": 1}}, {"x": {"a": True}}, ref)
+    assert changed.modified.has((PathElement.field("x"), PathElement.field("a")))
+    same = compare_objects(TypeSchema({}), {"x": {"a": 1}}, {"x": {"a": 1}}, ref)
+    assert same.modified.empty() and same.added.empty() and same.removed.empty()

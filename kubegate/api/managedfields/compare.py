@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from kubegate.api.managedfields.fieldpath import FieldSet, Path, PathElement
 from kubegate.api.managedfields.schema import Atom, ListType, MapType, TypeRef, TypeSchema, deduce
 from kubegate.api.managedfields.typed import MISSING, TypedError, equal, field_type, item_element
@@ -32,6 +34,23 @@ class Comparison:
         )
 
 
+_CONTAINERS = (dict, list)
+
+
+def _same_json(lhs: Any, rhs: Any) -> bool:
+    """Whether two maps or lists are the same JSON, key order and number types included.
+
+    Python's `==` (fast, but `1 == 1.0 == True`) rules most differences out; equal encodings
+    then make it exact. Anything orjson cannot encode is walked as before.
+    """
+    if lhs != rhs:
+        return False
+    try:
+        return orjson.dumps(lhs) == orjson.dumps(rhs)
+    except TypeError:
+        return False
+
+
 def compare(schema: TypeSchema, old: Any, new: Any, ref: TypeRef) -> Comparison:
     result = Comparison()
     _Compare(schema, result).walk(old, new, ref, ())
@@ -44,6 +63,8 @@ class _Compare:
         self.result = result
 
     def walk(self, lhs: Any, rhs: Any, ref: TypeRef, path: Path) -> None:
+        if lhs is rhs or (type(lhs) is type(rhs) and type(lhs) in _CONTAINERS and _same_json(lhs, rhs)):
+            return  # an unchanged part (the same JSON) adds, removes and modifies nothing
         atom = self.schema.resolve(ref)
         left = deduce(atom, lhs) if lhs is not MISSING else atom
         right = deduce(atom, rhs) if rhs is not MISSING else atom

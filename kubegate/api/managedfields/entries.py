@@ -10,9 +10,12 @@ apiVersion and subresource.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from kubegate.api import meta
 from kubegate.api.gofmt import go_quote
@@ -33,6 +36,7 @@ class Managed:
     times: dict[str, str | None] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=1024)
 def identity(manager: str, operation: str, *, api_version: str = "", subresource: str = "") -> str:
     entry: dict[str, str] = {}
     if manager:
@@ -51,8 +55,30 @@ def parse_identity(ident: str) -> dict[str, str]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+#: entries already decoded, by their JSON: every update decodes the live object's managedFields,
+#: and its patched or re-sent copy, which seldom change (field sets are never changed once read)
+_DECODED: dict[bytes, Managed] = {}
+_DECODED_LIMIT = 256
+
+
 def decode(entries: Any) -> Managed:
     """DecodeManagedFields; ValueError with the real message for an entry it cannot read."""
+    if not entries:
+        return _decode(entries)
+    try:
+        key = orjson.dumps(entries)
+    except TypeError:
+        return _decode(entries)
+    known = _DECODED.get(key)
+    if known is None:
+        known = _decode(entries)
+        if len(_DECODED) >= _DECODED_LIMIT:
+            _DECODED.clear()
+        _DECODED[key] = known
+    return Managed(dict(known.sets), dict(known.times))  # callers may change the dicts
+
+
+def _decode(entries: Any) -> Managed:
     managed = Managed()
     if entries is None:
         return managed
@@ -106,19 +132,26 @@ def encode(managed: Managed) -> list[dict[str, Any]] | None:
         if ident.get("subresource"):
             entry["subresource"] = ident["subresource"]
         out.append(entry)
-    out.sort(key=_order)
+    if len(out) > 1:  # (the order's key parses times)
+        out.sort(key=_order)
     return out
 
 
 def _order(entry: dict[str, Any]) -> tuple[str, int, str, str, str]:
-    moment = meta.parse_time(entry.get("time", "")) if entry.get("time") else None
     return (
         entry["operation"],
-        int(moment.timestamp()) if moment is not None else 0,
+        _seconds(entry.get("time", "")) if entry.get("time") else 0,
         entry.get("manager", ""),
         entry.get("apiVersion", ""),
         entry.get("subresource", ""),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _seconds(time: str) -> int:
+    """An entry's time as Unix seconds (0 when unreadable); the same few times sort every write."""
+    moment = meta.parse_time(time)
+    return int(moment.timestamp()) if moment is not None else 0
 
 
 def now() -> str:

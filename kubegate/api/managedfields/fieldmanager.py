@@ -85,7 +85,7 @@ class FieldManager:
         without managedFields, as the 1.32 server does, rather than the write failing.
         """
         managed = self._decode_live_or_new(live, new)
-        out = _without_managed_fields(new)
+        out = _view_without_managed_fields(new)  # `new` is the caller's to give away
         if not managed.sets and live is not None:
             return out  # an object that was never tracked starts tracking with an apply
         try:
@@ -117,7 +117,7 @@ class FieldManager:
             manager or "unknown", UPDATE, api_version=self.group_version, subresource=self.subresource
         )
         sets = Updater(self.kind).update(
-            _without_managed_fields(live), new, self.group_version, dict(managed.sets), _CURRENT
+            _view_without_managed_fields(live), new, self.group_version, dict(managed.sets), _CURRENT
         )
         _strip(sets, _CURRENT)
         times = dict(managed.times)
@@ -263,6 +263,15 @@ def _without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
     if isinstance(out.get("metadata"), dict):
         out["metadata"].pop("managedFields", None)
     return out
+
+
+def _view_without_managed_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj` without managedFields, sharing everything else: for reading, or for an object
+    whose owner hands it over (only the top level and metadata are new)."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return dict(obj)
+    return {**obj, "metadata": {key: value for key, value in metadata.items() if key != "managedFields"}}
 
 
 def _with_managed_fields(obj: dict[str, Any], managed: Managed) -> dict[str, Any]:

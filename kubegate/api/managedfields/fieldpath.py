@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +43,7 @@ class PathElement:
 
     @staticmethod
     def field(name: str) -> PathElement:
-        return PathElement("f", name=name)
+        return _field(name)
 
     @staticmethod
     def of_key(pairs: dict[str, Any]) -> PathElement:
@@ -95,6 +95,12 @@ class PathElement:
         return None
 
 
+@functools.lru_cache(maxsize=8192)
+def _field(name: str) -> PathElement:
+    """Field elements are built for every key of every write: the common ones are reused."""
+    return PathElement("f", name=name)
+
+
 def compare_elements(left: PathElement, right: PathElement) -> int:
     if left.kind != right.kind:
         return -1 if "fkvi".index(left.kind) < "fkvi".index(right.kind) else 1
@@ -113,6 +119,17 @@ def compare_elements(left: PathElement, right: PathElement) -> int:
 
 
 element_order = functools.cmp_to_key(compare_elements)
+
+
+def _in_order(elements: set[PathElement]) -> list[PathElement]:
+    """`elements` sorted by `element_order`; field names alone (the usual case) sort as strings."""
+    if all(element.kind == "f" for element in elements):
+        return sorted(elements, key=_name)
+    return sorted(elements, key=element_order)
+
+
+def _name(element: PathElement) -> str:
+    return element.name
 Path = tuple[PathElement, ...]
 
 
@@ -123,11 +140,13 @@ def path_string(path: Path) -> str:
 class FieldSet:
     """A set of paths, kept as a tree (SMD's fieldpath.Set)."""
 
-    __slots__ = ("children", "members")
+    __slots__ = ("_layout", "children", "members")
 
     def __init__(self) -> None:
         self.members: set[PathElement] = set()
         self.children: dict[PathElement, FieldSet] = {}
+        #: this node's FieldsV1 keys in order, with their subtrees (see `_emit`)
+        self._layout: list[tuple[str, FieldSet | None, bool]] | None = None
 
     @classmethod
     def of(cls, *paths: Path) -> FieldSet:
@@ -140,8 +159,10 @@ class FieldSet:
         if not path:
             return
         node = self
+        node._layout = None
         for element in path[:-1]:
             node = node.children.setdefault(element, FieldSet())
+            node._layout = None
         node.members.add(path[-1])
 
     def has(self, path: Path) -> bool:
@@ -162,50 +183,65 @@ class FieldSet:
         out.children = {pe: child.copy() for pe, child in self.children.items()}
         return out
 
-    def _combine(
-        self,
-        other: FieldSet,
-        members: set[PathElement],
-        pick: Callable[[FieldSet | None, FieldSet | None], FieldSet | None],
-    ) -> FieldSet:
+    # The set operations share unchanged subtrees with their operands instead of copying them:
+    # a set is only ever mutated while it is being built (`insert`, FieldsV1 parsing), never
+    # once it is a manager's or an operation's result, so sharing is safe and keeps an update
+    # that touches one field from copying every manager's whole tree.
+
+    def _bare(self) -> bool:
+        return not self.members and not self.children
+
+    def union(self, other: FieldSet) -> FieldSet:
+        if other._bare():
+            return self
+        if self._bare():
+            return other
         out = FieldSet()
-        out.members = members
-        for element in self.children.keys() | other.children.keys():
-            child = pick(self.children.get(element), other.children.get(element))
+        out.members = self.members | other.members
+        mine, theirs = self.children, other.children
+        for element in mine.keys() | theirs.keys():
+            a, b = mine.get(element), theirs.get(element)
+            child = a.union(b) if a is not None and b is not None else a if a is not None else b
             if child is not None and not child.empty():
                 out.children[element] = child
         return out
 
-    def union(self, other: FieldSet) -> FieldSet:
-        def pick(a: FieldSet | None, b: FieldSet | None) -> FieldSet | None:
-            if a is not None and b is not None:
-                return a.union(b)
-            either = a if a is not None else b
-            return either.copy() if either is not None else None
-
-        return self._combine(other, self.members | other.members, pick)
-
     def intersection(self, other: FieldSet) -> FieldSet:
-        return self._combine(
-            other, self.members & other.members,
-            lambda a, b: a.intersection(b) if a is not None and b is not None else None,
-        )
+        out = FieldSet()
+        out.members = self.members & other.members
+        theirs = other.children
+        for element, a in self.children.items():
+            b = theirs.get(element)
+            if b is not None:
+                child = a.intersection(b)
+                if not child.empty():
+                    out.children[element] = child
+        return out
 
     def difference(self, other: FieldSet) -> FieldSet:
-        return self._combine(
-            other, self.members - other.members,
-            lambda a, b: (a.difference(b) if b is not None else a.copy()) if a is not None else None,
-        )
+        if other._bare():
+            return self
+        out = FieldSet()
+        out.members = self.members - other.members
+        theirs = other.children
+        for element, a in self.children.items():
+            b = theirs.get(element)
+            child = a.difference(b) if b is not None else a
+            if not child.empty():
+                out.children[element] = child
+        return out
 
     def recursive_difference(self, other: FieldSet) -> FieldSet:
         """Everything not in `other` nor under one of its members."""
+        if other._bare():
+            return self
         out = FieldSet()
         out.members = self.members - other.members
         for element, child in self.children.items():
             if element in other.members:
                 continue
             below = other.children.get(element)
-            kept = child.recursive_difference(below) if below is not None else child.copy()
+            kept = child.recursive_difference(below) if below is not None else child
             if not kept.empty():
                 out.children[element] = kept
         return out
@@ -236,12 +272,17 @@ class FieldSet:
         out: dict[str, Any] = {}
         if include_self and (self.members or self.children):
             out["."] = {}
-        for element in sorted(self.members | self.children.keys(), key=element_order):
-            child = self.children.get(element)
-            if child is None:
-                out[element.serialize()] = {}
-            else:
-                out[element.serialize()] = child._emit(include_self=element in self.members)
+        layout = self._layout
+        if layout is None:
+            # Sorting and serializing a node's elements is the costly part, and a manager's set
+            # is written again on each update while it seldom changes: done once per node (a
+            # set is not changed once built; `insert` starts the layout again).
+            layout = self._layout = [
+                (element.serialize(), self.children.get(element), element in self.members)
+                for element in _in_order(self.members | self.children.keys())
+            ]
+        for key, child, is_member in layout:
+            out[key] = {} if child is None else child._emit(include_self=is_member)
         return out
 
     @classmethod

@@ -103,6 +103,8 @@ class TypeSchema:
     def __init__(self, definitions: Definitions) -> None:
         self._definitions = definitions
         self._named: dict[tuple[str, bool], Atom] = {}
+        #: resolved references; an inline schema is keyed by identity and kept alive with its atom
+        self._resolved: dict[tuple[str, int, bool, str], tuple[Schema | None, Atom]] = {}
 
     def ref(self, name: str) -> TypeRef:
         return TypeRef(name)
@@ -111,6 +113,15 @@ class TypeSchema:
         return name in self._definitions
 
     def resolve(self, ref: TypeRef) -> Atom:
+        key = (ref.name, id(ref.inline), ref.preserve_unknown, ref.relationship)
+        hit = self._resolved.get(key)
+        if hit is not None and hit[0] is ref.inline:
+            return hit[1]
+        atom = self._resolve(ref)
+        self._resolved[key] = (ref.inline, atom)
+        return atom
+
+    def _resolve(self, ref: TypeRef) -> Atom:
         if ref.name == UNTYPED_ATOMIC:
             return _ATOMIC_ATOM
         if ref.name == UNTYPED_DEDUCED:
@@ -222,9 +233,24 @@ def _override(atom: Atom, relationship: str) -> Atom:
 def deduce(atom: Atom, value: Any) -> Atom:
     """The one part of `atom` a value takes (deduceAtom); the atom itself when none fits."""
     if isinstance(value, dict):
-        return Atom(map=atom.map) if atom.map is not None else atom
+        return _parts(atom)[0] if atom.map is not None else atom
     if isinstance(value, list):
-        return Atom(list=atom.list) if atom.list is not None else atom
+        return _parts(atom)[1] if atom.list is not None else atom
     if value is not None and atom.scalar:
-        return Atom(scalar=atom.scalar)
+        return _parts(atom)[2]
     return atom
+
+
+#: an atom's map, list and scalar parts as atoms of their own, by the atom's identity (the
+#: atom is kept with them); resolved atoms are few and long-lived, others are let go in bulk
+_PARTS: dict[int, tuple[Atom, Atom, Atom, Atom]] = {}
+_PARTS_LIMIT = 4096
+
+
+def _parts(atom: Atom) -> tuple[Atom, Atom, Atom]:
+    hit = _PARTS.get(id(atom))
+    if hit is None or hit[3] is not atom:
+        if len(_PARTS) >= _PARTS_LIMIT:
+            _PARTS.clear()
+        hit = _PARTS[id(atom)] = (Atom(map=atom.map), Atom(list=atom.list), Atom(scalar=atom.scalar), atom)
+    return hit[0], hit[1], hit[2]

@@ -17,6 +17,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from kubegate.api.jsoncopy import json_copy
+
 
 def skeleton(deeper: Mapping[str, Any], *, top_level: tuple[str, ...]) -> dict[str, Any]:
     """The zero value of a built-in kind whose schema has the fields `top_level`, with the
@@ -37,7 +39,7 @@ def fill(obj: Any, zero: Any) -> Any:
     out = dict(obj)
     for key, value in zero.items():
         if key not in out:
-            out[key] = copy.deepcopy(value)
+            out[key] = json_copy(value)
         else:
             out[key] = fill(out[key], value)
     return out

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from kubegate.api import errors
 from kubegate.api.mergepatch import copy_json
 from kubegate.api.strategicpatch.errors import Answer, PatchError
@@ -57,6 +59,11 @@ def _depth(value: Any) -> int:
 
 
 def _drop_directive_keys(value: Any) -> None:
+    try:
+        if b'"$' not in orjson.dumps(value):
+            return  # no string, key or not, begins with "$": nothing to drop (and no walk)
+    except TypeError:
+        pass
     pending = [value]
     while pending:
         item = pending.pop()

@@ -148,6 +148,7 @@ async def patch(request: web.Request) -> web.StreamResponse:
         subresource=target.subresource, dry_run=is_dry_run,
         track=lambda live, new: fields.update(live, new, manager),
         validate=validation(request, target, dry_run=is_dry_run),
+        fresh=True,  # each attempt patches a copy of the live object: the store may keep it
     )
     return stored_response(stored, target.accepted)
 

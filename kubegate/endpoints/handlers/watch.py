@@ -66,7 +66,7 @@ class _Encoder:
 
     def event(self, event_type: str, stored: Stored) -> bytes:
         if not self._table:
-            return b'{"type":"' + event_type.encode() + b'","object":' + stored.raw + b"}\n"
+            return _json_line(event_type, stored)
         table = table_for(self._request, self._target.spec, [stored.obj], resource_version=str(stored.revision))
         if self._headers_sent:
             table["columnDefinitions"] = None  # only the first event carries the headers
@@ -84,6 +84,20 @@ class _Encoder:
     @staticmethod
     def error(error: errors.StatusError) -> bytes:
         return orjson.dumps({"type": "ERROR", "object": error.to_status()}) + b"\n"
+
+
+_last_line: tuple[str, Stored, bytes] | None = None
+
+
+def _json_line(event_type: str, stored: Stored) -> bytes:
+    """One JSON event line; the watchers of one event, served in a row, share its bytes."""
+    global _last_line
+    last = _last_line
+    if last is not None and last[1] is stored and last[0] == event_type:
+        return last[2]
+    line = b'{"type":"' + event_type.encode() + b'","object":' + stored.raw + b"}\n"
+    _last_line = (event_type, stored, line)
+    return line
 
 
 def _with_revision(stored: Stored, revision: int) -> Stored:
@@ -218,22 +232,23 @@ async def _stream(
         await response.write(chunk)
     bookmark_at = _next_bookmark(loop.time(), deadline) if options.allow_watch_bookmarks else None
     while True:
+        events = watcher.take()  # everything pending goes out as one write
+        if events:
+            chunk = b""
+            for event in events:
+                if event.stored.revision <= start.since:
+                    continue  # a watch from a future revision skips everything up to it
+                seen = translate(conversion.served_event(encoder.spec, event), matches)
+                if seen is not None:
+                    chunk += encoder.event(*seen)
+            if chunk:
+                await response.write(chunk)
+        elif watcher.stopped:
+            return
         now = loop.time()
         if now >= deadline:
             return
-        wake = deadline if bookmark_at is None else min(deadline, bookmark_at)
-        try:
-            event = await asyncio.wait_for(watcher.queue.get(), max(0.0, wake - now))
-        except TimeoutError:
-            now = loop.time()
-            if bookmark_at is not None and now >= bookmark_at and now < deadline:
-                await response.write(encoder.bookmark(store.revision))
-                bookmark_at = _next_bookmark(now, deadline)
-            continue
-        if event is None:
-            return
-        if event.stored.revision <= start.since:
-            continue  # a watch from a future revision skips everything up to it
-        seen = translate(conversion.served_event(encoder.spec, event), matches)
-        if seen is not None:
-            await response.write(encoder.event(*seen))
+        if bookmark_at is not None and now >= bookmark_at:
+            await response.write(encoder.bookmark(store.revision))
+            bookmark_at = _next_bookmark(now, deadline)
+        await watcher.wait(deadline if bookmark_at is None else min(deadline, bookmark_at))
