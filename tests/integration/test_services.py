@@ -9,8 +9,6 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-import pytest
-
 from tests.integration.conftest import StartServer
 from tests.support.inprocess import Identity, InProcessServer
 

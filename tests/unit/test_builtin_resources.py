@@ -11,7 +11,12 @@ from collections import defaultdict
 
 import pytest
 
-from kubegate.registry.builtin import ALL_BUILTIN_RESOURCES, BUILTIN_RESOURCES, GROUP_ORDER, PREFERRED_VERSIONS
+from kubegate.registry.builtin import (
+    ALL_BUILTIN_RESOURCES,
+    BUILTIN_RESOURCES,
+    GROUP_ORDER,
+    PREFERRED_VERSIONS,
+)
 from kubegate.registry.spec import CRUD_VERBS, ResourceSpec, Subresource
 
 VALID_VERBS = frozenset(CRUD_VERBS)
