@@ -25,6 +25,7 @@ from kubegate.audit.policy import Level
 from kubegate.authz.authorizer import Decision, Verdict
 from kubegate.endpoints.context import AUDIT
 from kubegate.endpoints.negotiation import decode_body, decode_yaml
+from kubegate.endpoints.responses import body_bytes
 
 AUDIT_ID_HEADER = "Audit-Id"
 DECISION_ANNOTATION = "authorization.k8s.io/decision"
@@ -139,7 +140,7 @@ def record_response(context: AuditContext, info: RequestInfo, response: web.Stre
     event = context.event
     if event is None:
         return
-    body = response.body if isinstance(response, web.Response) and isinstance(response.body, bytes) else None
+    body = body_bytes(response, join=context.level >= Level.REQUEST_RESPONSE)  # a list is never a Status
     token_request = (info.api_group, info.resource, info.subresource) == ("", "serviceaccounts", "token")
     decoded: Any = None
     is_status = body is not None and body.startswith(b'{"kind":"Status"')

@@ -33,6 +33,7 @@ from kubegate.endpoints.context import REQUEST_INFO, server_of
 from kubegate.endpoints.filters.types import Handler
 from kubegate.endpoints.metrics import labels
 from kubegate.endpoints.metrics.registry import ServerMetrics, compress_username
+from kubegate.endpoints.responses import body_size
 
 M = TypeVar("M", bound=MetricWrapperBase)
 
@@ -89,8 +90,7 @@ async def metrics_filter(request: web.Request, handler: Handler) -> web.StreamRe
             if long_running:  # a watch whose client went away has still been served
                 _record(metrics, request, route, 200, None)
             raise
-    size = len(response.body) if isinstance(response, web.Response) and isinstance(response.body, bytes) else None
-    _record(metrics, request, route, response.status, size)
+    _record(metrics, request, route, response.status, body_size(response))
     return response
 
 

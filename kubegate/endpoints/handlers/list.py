@@ -16,7 +16,7 @@ from kubegate.endpoints.handlers.common import Target, resolve_target
 from kubegate.endpoints.handlers.freshness import wait_until_fresh
 from kubegate.endpoints.handlers.tabling import table_response
 from kubegate.endpoints.negotiation import Output
-from kubegate.endpoints.responses import json_response, list_bytes, value_response
+from kubegate.endpoints.responses import list_body, list_response, value_response
 from kubegate.registry.listing import is_exact, matcher_for
 from kubegate.registry.rest import ListResult
 
@@ -62,8 +62,8 @@ async def list_(request: web.Request) -> web.StreamResponse:
             {"apiVersion": spec.api_version, "items": [s.obj for s in result.items], "kind": spec.list_kind, "metadata": list_meta},
             target.accepted,
         )
-    return json_response(
-        list_bytes(
+    return list_response(
+        list_body(
             kind=spec.list_kind,
             api_version=spec.api_version,
             items=result.items,
