@@ -91,6 +91,19 @@ async def test_requests_are_counted_under_the_real_labels(api: InProcessServer, 
     assert series(text, "kubernetes_build_info", git_version="v1.32.4") == [1]
 
 
+async def test_a_list_is_counted_at_the_size_it_was_sent(api: InProcessServer, admin: Identity) -> None:
+    configmaps = "/api/v1/namespaces/default/configmaps"
+    for name in ("a", "b", "c"):
+        made = await api.request("POST", configmaps, identity=admin, json={"metadata": {"name": name}, "data": {"k": name * 50}})
+        assert made.status == 201
+    listed = await api.request("GET", configmaps, identity=admin)
+    assert {"a", "b", "c"} <= {item["metadata"]["name"] for item in listed.body["items"]}
+    assert listed.raw.endswith(b"]}\n")
+    assert int(listed.headers["Content-Length"]) == len(listed.raw)
+    text = await scrape(api, admin)
+    assert series(text, "apiserver_response_sizes_sum", verb="LIST", resource="configmaps") == [len(listed.raw)]
+
+
 async def test_failed_authentication_is_an_error_attempt(api: InProcessServer, admin: Identity) -> None:
     answer = await api.request("GET", PODS, identity=Identity(), headers={"Authorization": "Bearer nope"})
     assert answer.status == 401
