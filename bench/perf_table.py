@@ -10,6 +10,7 @@ from this process (pinned to core 1), then measures each row against its floor:
 * paging : reading every Pod by pages of 500 (kubectl's default) vs one full LIST on kubegate;
 * get    : keep-alive mTLS GET of one Pod with wrk (through ../shared/tools/clientcert_shim.c),
            kubegate vs the bare server;
+* rbac   : the same GET by a user a RoleBinding allows to read Pods, vs the admin (system:masters);
 * post   : ConfigMap creates (generateName) with wrk, vs GET on the same server;
 * patch  : strategic-merge PATCHes of a Deployment's annotation with wrk, vs GET on the same server;
 * start  : exec to the ready line (PKI present) vs the bare server's.
@@ -38,13 +39,15 @@ import aiohttp
 import orjson
 from wrkload import PATCH_LUA, POST_LUA, wait_ready, wrk
 
+from kubegate import pki as kubegate_pki
+
 ROOT = Path(__file__).resolve().parents[1]
 SHIM_SRC = Path(os.environ.get("SHIM_SRC", ROOT.parent.parent / "shared" / "tools" / "clientcert_shim.c"))
 NAMESPACE = "bench"
 PODS = f"/api/v1/namespaces/{NAMESPACE}/pods"
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
 CONTINUE = re.compile(rb'"continue":"([^"]*)"')
-ROWS = ("list", "table", "paging", "get", "post", "patch", "start")
+ROWS = ("list", "table", "paging", "get", "rbac", "post", "patch", "start")
 
 
 def pod(index: int) -> dict[str, object]:
@@ -114,6 +117,23 @@ async def alternate(
     return statistics.median(a), statistics.median(b)
 
 
+
+
+READER = "pod-reader"
+
+
+async def reader(client: Client, pki: Path) -> None:
+    """A user outside system:masters (pki/pod-reader.crt) whom a RoleBinding lets read Pods."""
+    ca_cert, ca_key = kubegate_pki.load_ca(pki)
+    cert, key = kubegate_pki.issue_client_cert(ca_cert_pem=ca_cert, ca_key_pem=ca_key, user=READER, groups=("readers",))
+    (pki / f"{READER}.crt").write_bytes(cert)
+    (pki / f"{READER}.key").write_bytes(key)
+    rbac = f"/apis/rbac.authorization.k8s.io/v1/namespaces/{NAMESPACE}"
+    rule = {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}
+    await client.send("POST", f"{rbac}/roles", {"metadata": {"name": READER}, "rules": [rule]})
+    subject = {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": READER}
+    role_ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": READER}
+    await client.send("POST", f"{rbac}/rolebindings", {"metadata": {"name": READER}, "roleRef": role_ref, "subjects": [subject]})
 
 
 def deployment() -> dict[str, object]:
@@ -222,11 +242,11 @@ async def run(args: argparse.Namespace) -> None:
         have_wrk = bool(shutil.which("wrk")) and SHIM_SRC.exists()
         if have_wrk:
             subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", str(shim), str(SHIM_SRC), "-ldl", "-lssl"], check=True)  # noqa: ASYNC221
-        elif rows & {"get", "post", "patch"}:
+        elif rows & {"get", "rbac", "post", "patch"}:
             print("wrk or the client-cert shim is missing: get/post/patch rows skipped", file=sys.stderr)
         get_path = f"{PODS}/web-00000"
         seconds = args.seconds
-        if have_wrk and rows & {"get", "post", "patch"}:
+        if have_wrk and rows & {"get", "rbac", "post", "patch"}:
             k1, _ = wrk(ours_url + get_path, pki, shim, seconds, connections=64)
             b1, _ = wrk(floor.url + get_path, pki, shim, seconds, connections=64)
             k2, _ = wrk(ours_url + get_path, pki, shim, seconds, connections=64)
@@ -235,6 +255,14 @@ async def run(args: argparse.Namespace) -> None:
             if "get" in rows:
                 bare_rate = (b1 + b2) / 2
                 row("keep-alive mTLS GET of one Pod", f"{get_rate:,.0f}/s", f"bare: {bare_rate:,.0f}/s", get_rate / bare_rate)
+            if "rbac" in rows:
+                await reader(client, pki)
+                r1, _ = wrk(ours_url + get_path, pki, shim, seconds, connections=64, user=READER)
+                a1, _ = wrk(ours_url + get_path, pki, shim, seconds, connections=64)
+                r2, _ = wrk(ours_url + get_path, pki, shim, seconds, connections=64, user=READER)
+                a2, _ = wrk(ours_url + get_path, pki, shim, seconds, connections=64)
+                rbac_rate, admin_rate = (r1 + r2) / 2, (a1 + a2) / 2
+                row("the same GET, user allowed by RBAC", f"{rbac_rate:,.0f}/s", f"admin: {admin_rate:,.0f}/s", rbac_rate / admin_rate)
             if "post" in rows:
                 script = work / "post.lua"
                 script.write_text(POST_LUA)

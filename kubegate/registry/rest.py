@@ -26,11 +26,11 @@ from kubegate.api.user import UserInfo
 from kubegate.registry import conversion, deleter, deletion, listing, validation, zerostatus
 from kubegate.registry.listing import ListResult
 from kubegate.registry.spec import ResourceSpec, VersionKey
-from kubegate.registry.storage_errors import as_status
+from kubegate.registry.storage_errors import as_status, to_status
 from kubegate.registry.strategy import Strategy, strategy_for
 from kubegate.storage import codec
 from kubegate.storage.cacher import Cacher, Event, Watcher
-from kubegate.storage.errors import Conflict, KeyNotFound, TooOldRevision
+from kubegate.storage.errors import Conflict, KeyNotFound, StorageError, TooOldRevision
 from kubegate.storage.interface import Preconditions, Stored, replacing
 from kubegate.storage.keys import ObjectKey
 
@@ -166,8 +166,10 @@ class GenericStore:
 
     async def wait_fresh(self) -> None:
         """A consistent read: the cache holds every write the backend has acknowledged."""
-        with as_status(plural="", name=""):
+        try:  # as `as_status`, without a context manager on every GET and LIST
             await self.store.wait_fresh()
+        except StorageError as error:
+            raise to_status(error, plural="", name="") from None
 
     # writes ------------------------------------------------------------------------------
 

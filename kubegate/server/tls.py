@@ -77,7 +77,9 @@ def server_context(*, cert_file: Path, key_file: Path, client_ca_files: Sequence
     except (OSError, ssl.SSLError) as error:  # parsed above; OpenSSL may still refuse (a weak key)
         raise StartupError(f"serving certificate {cert_file} and key {key_file}: {error}") from None
     context.set_alpn_protocols(["http/1.1"])
-    context.options |= ssl.OP_NO_COMPRESSION
+    # As Go's server: no renegotiation, so the client certificate of a connection is fixed
+    # (the authentication filter reads it once per connection).
+    context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION
     if client_ca_files:
         for ca_file in client_ca_files:
             try:

@@ -257,3 +257,17 @@ async def test_a_binding_made_after_a_decision_counts_at_once(cluster: Cluster) 
         'RBAC: allowed by RoleBinding "team-devs-read/team" of ClusterRole "pod-reader" to Group "dev"'
     )
     assert cluster.decide(ALICE, "list", "pods", namespace="default").decision is Decision.NO_OPINION
+
+
+async def test_remembered_verdicts_follow_roles_and_the_user_groups(cluster: Cluster) -> None:
+    """Verdicts are remembered per user and request, but a missing role created later counts at
+    once, and the same name with other groups is decided afresh."""
+    await cluster.bind("devs-read", "pod-reader", group("dev"))
+    missing = 'RBAC: clusterrole.rbac.authorization.k8s.io "pod-reader" not found'
+    assert cluster.decide(ALICE, "get", "pods", namespace="team").reason == missing
+    assert cluster.decide(ALICE, "get", "pods", namespace="team").reason == missing
+    await cluster.role("pod-reader", READ_PODS)
+    assert cluster.decide(ALICE, "get", "pods", namespace="team").decision is Decision.ALLOW
+    not_a_dev = UserInfo("alice", groups=("system:authenticated",))
+    assert cluster.decide(not_a_dev, "get", "pods", namespace="team") == Verdict(Decision.NO_OPINION, "")
+    assert cluster.decide(ALICE, "get", "pods", name="web", namespace="team").decision is Decision.ALLOW

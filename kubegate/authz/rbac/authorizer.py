@@ -3,6 +3,10 @@
 RBAC never denies. An allow says which binding granted it (`RBAC: allowed by ...`); no opinion
 carries no reason unless a binding pointed at a missing role, in which case the reason lists
 those errors so the 403 explains the gap, as the real authorizer does.
+
+A verdict depends only on the user's name and groups, the request's attributes and the policy,
+so verdicts are remembered until a role or binding changes: a client repeating a request does
+not walk its rules again.
 """
 
 from __future__ import annotations
@@ -15,10 +19,17 @@ from kubegate.authz.rbac.resolver import RoleNotFound, RuleResolver, RuleSource
 from kubegate.authz.rbac.rules import PolicyRule, rule_allows
 from kubegate.registry.objects import ObjectCache
 
+_VERDICTS_LIMIT = 4096
+
+#: what a verdict depends on: user name and groups, then the request attributes rules look at
+_VerdictKey = tuple[str, tuple[str, ...], str, bool, str, str, str, str, str, str]
+
 
 class RBACAuthorizer:
     def __init__(self, resolver: RuleResolver) -> None:
         self._resolver = resolver
+        self._verdicts: dict[_VerdictKey, Verdict] = {}
+        self._generation = resolver.generation
 
     @classmethod
     def for_store(cls, store: ObjectCache) -> RBACAuthorizer:
@@ -28,6 +39,24 @@ class RBACAuthorizer:
         return self.decide(attributes)
 
     def decide(self, attributes: Attributes) -> Verdict:
+        generation = self._resolver.generation
+        if generation != self._generation:
+            self._verdicts.clear()
+            self._generation = generation
+        user = attributes.user
+        key = (
+            user.name, tuple(user.groups), attributes.verb, attributes.is_resource_request, attributes.namespace,
+            attributes.api_group, attributes.resource, attributes.subresource, attributes.name,
+            "" if attributes.is_resource_request else attributes.path,
+        )
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= _VERDICTS_LIMIT:
+                self._verdicts.clear()
+            verdict = self._verdicts[key] = self._walk(attributes)
+        return verdict
+
+    def _walk(self, attributes: Attributes) -> Verdict:
         allowed: list[RuleSource] = []
         problems: list[RoleNotFound] = []
 

@@ -104,6 +104,8 @@ class PolicyIndex:
         # (namespace, subject key) -> names of bindings; namespace "" holds ClusterRoleBindings
         self._by_subject: dict[tuple[str, SubjectKey], set[str]] = {}
         self._found: dict[tuple[str, tuple[SubjectKey, ...]], tuple[Binding, ...]] = {}
+        #: bumped on every change of a role or binding, so callers can tell a remembered answer is stale
+        self.generation = 0
         store.subscribe(self._observe)
         for resource in (ROLES, CLUSTER_ROLES, ROLE_BINDINGS, CLUSTER_ROLE_BINDINGS):
             for stored in store.scan(resource):
@@ -139,6 +141,7 @@ class PolicyIndex:
             self._refresh(event.resource, event.key)
 
     def _refresh(self, resource: tuple[str, str], key: tuple[str, str]) -> None:
+        self.generation += 1
         stored = self._store.get(resource, key)
         if resource == ROLES:
             _put(self._roles, key, stored)

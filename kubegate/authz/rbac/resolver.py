@@ -88,6 +88,11 @@ class RuleResolver:
     def __init__(self, index: PolicyIndex) -> None:
         self._index = index
 
+    @property
+    def generation(self) -> int:
+        """Changes whenever a role or binding does (see PolicyIndex.generation)."""
+        return self._index.generation
+
     def role_reference_rules(self, kind: str, name: str, namespace: str) -> tuple[PolicyRule, ...]:
         """The rules of the role a binding in `namespace` ("" for cluster bindings) refers to."""
         if kind == "Role":

@@ -2,6 +2,9 @@
 
 The client certificate is read from the TLS connection; the chain decides. A presented but bad
 credential is logged (never the credential itself) and answered `Unauthorized`.
+
+What the client presented cannot change during a connection (the server refuses renegotiation,
+as Go's does), so it is read and parsed once per connection, not per keep-alive request.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import functools
 import logging
 import ssl
 import time
+import weakref
+from dataclasses import dataclass
 
 from aiohttp import web
 from cryptography import x509
@@ -35,9 +40,34 @@ def _ssl_object(request: web.Request) -> ssl.SSLObject | ssl.SSLSocket | None:
     return ssl_object if isinstance(ssl_object, (ssl.SSLObject, ssl.SSLSocket)) else None
 
 
-def peer_certificate_der(request: web.Request) -> bytes:
+@dataclass(frozen=True, slots=True)
+class PeerCertificates:
+    """What the client presented in its handshake: the leaf (DER), and the parsed chain when
+    it sent intermediates (see `peer_chain`)."""
+
+    leaf_der: bytes = b""
+    chain: tuple[x509.Certificate, ...] = ()
+
+
+_NO_PEER = PeerCertificates()
+#: per TLS connection (its SSL object), forgotten with it
+_PEERS: weakref.WeakKeyDictionary[object, PeerCertificates] = weakref.WeakKeyDictionary()
+
+
+def peer_certificates(request: web.Request) -> PeerCertificates:
     ssl_object = _ssl_object(request)
-    return (ssl_object.getpeercert(binary_form=True) or b"") if ssl_object is not None else b""
+    if ssl_object is None:
+        return _NO_PEER
+    known = _PEERS.get(ssl_object)
+    if known is None:
+        leaf = ssl_object.getpeercert(binary_form=True) or b""
+        known = PeerCertificates(leaf, _parsed_chain(ssl_object)) if leaf else _NO_PEER
+        _PEERS[ssl_object] = known
+    return known
+
+
+def peer_certificate_der(request: web.Request) -> bytes:
+    return peer_certificates(request).leaf_der
 
 
 def _unverified_chain(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> list[bytes]:
@@ -64,9 +94,10 @@ def _parsed(der: bytes) -> x509.Certificate | None:
 def peer_chain(request: web.Request) -> tuple[x509.Certificate, ...]:
     """The client's chain, leaf first, parsed, when it sent intermediates with its leaf (the
     x509 authenticators verify through them, as Go's do); empty for a lone certificate."""
-    ssl_object = _ssl_object(request)
-    if ssl_object is None:
-        return ()
+    return peer_certificates(request).chain
+
+
+def _parsed_chain(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> tuple[x509.Certificate, ...]:
     chain = _unverified_chain(ssl_object)
     if len(chain) < 2:
         return ()
@@ -78,9 +109,9 @@ def peer_chain(request: web.Request) -> tuple[x509.Certificate, ...]:
 async def authentication_filter(request: web.Request, handler: Handler) -> web.StreamResponse:
     server = server_of(request)
     authenticator = server.authenticator
+    peer = peer_certificates(request)
     auth_request = AuthRequest(
-        headers=request.headers, peer_certificate_der=peer_certificate_der(request),
-        peer_certificates=peer_chain(request), path=request.path,
+        headers=request.headers, peer_certificate_der=peer.leaf_der, peer_certificates=peer.chain, path=request.path,
     )
     started = time.perf_counter()
     try:
