@@ -10,8 +10,9 @@ standard claims), `claims` (user mapping), `authenticator` (all of it, per issue
 
 from __future__ import annotations
 
-from kubegate.authn.oidc import configfile, options, validation
-from kubegate.authn.oidc.authenticator import JWTAuthenticator, build
+from typing import TYPE_CHECKING, Any
+
+from kubegate.authn.oidc import options, validation
 from kubegate.authn.oidc.options import (
     AnonymousAuthConfig,
     AuthenticationConfiguration,
@@ -19,6 +20,9 @@ from kubegate.authn.oidc.options import (
 )
 from kubegate.authn.token import AudienceAgnosticToken, TokenAuthenticator, TokenUnion
 from kubegate.config import ServerConfig
+
+if TYPE_CHECKING:
+    from kubegate.authn.oidc.authenticator import JWTAuthenticator
 
 __all__ = [
     "AnonymousAuthConfig",
@@ -30,6 +34,14 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    if name == "JWTAuthenticator":
+        from kubegate.authn.oidc.authenticator import JWTAuthenticator
+
+        return JWTAuthenticator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def load(config: ServerConfig) -> AuthenticationConfiguration:
     """The JWT and anonymous configuration `config` asks for, checked; `OIDCConfigError` if bad."""
     if config.authentication_config is None:
@@ -37,6 +49,8 @@ def load(config: ServerConfig) -> AuthenticationConfiguration:
     else:
         if options.oidc_flags_set(config):
             raise OIDCConfigError("authentication-config file and oidc-* flags are mutually exclusive")
+        from kubegate.authn.oidc import configfile
+
         loaded = configfile.load(config.authentication_config)
         # kubegate cannot tell a given --anonymous-auth=true from the default; false it can.
         if loaded.anonymous is not None and not config.anonymous_auth:
@@ -53,5 +67,8 @@ def authenticator(config: AuthenticationConfiguration, *, api_audiences: tuple[s
     `newJWTAuthenticator` builds them (None when there are none)."""
     if not config.jwt:
         return None
+    # the verifier (PyJWT, JWKS discovery) loads only when an issuer is configured
+    from kubegate.authn.oidc.authenticator import build
+
     issuers = [build(jwt, signing_algs=config.signing_algs) for jwt in config.jwt]
     return AudienceAgnosticToken(api_audiences, TokenUnion(issuers))
