@@ -10,9 +10,8 @@ standard claims), `claims` (user mapping), `authenticator` (all of it, per issue
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from kubegate.authn.oidc import options, validation
+from kubegate.authn.oidc.authenticator import JWTAuthenticator, build
 from kubegate.authn.oidc.options import (
     AnonymousAuthConfig,
     AuthenticationConfiguration,
@@ -20,9 +19,6 @@ from kubegate.authn.oidc.options import (
 )
 from kubegate.authn.token import AudienceAgnosticToken, TokenAuthenticator, TokenUnion
 from kubegate.config import ServerConfig
-
-if TYPE_CHECKING:
-    from kubegate.authn.oidc.authenticator import JWTAuthenticator
 
 __all__ = [
     "AnonymousAuthConfig",
@@ -32,14 +28,6 @@ __all__ = [
     "authenticator",
     "load",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "JWTAuthenticator":
-        from kubegate.authn.oidc.authenticator import JWTAuthenticator
-
-        return JWTAuthenticator
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load(config: ServerConfig) -> AuthenticationConfiguration:
@@ -67,8 +55,5 @@ def authenticator(config: AuthenticationConfiguration, *, api_audiences: tuple[s
     `newJWTAuthenticator` builds them (None when there are none)."""
     if not config.jwt:
         return None
-    # the verifier (PyJWT, JWKS discovery) loads only when an issuer is configured
-    from kubegate.authn.oidc.authenticator import build
-
     issuers = [build(jwt, signing_algs=config.signing_algs) for jwt in config.jwt]
     return AudienceAgnosticToken(api_audiences, TokenUnion(issuers))
