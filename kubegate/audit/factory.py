@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kubegate.audit.backends import Backend
-from kubegate.audit.backends.log import FORMATS, LogBackend, StdoutWriter, Writer
-from kubegate.audit.backends.rotation import RotatingFile
-from kubegate.audit.backends.webhook import WebhookBackend
 from kubegate.audit.context import AuditObserver, Auditor
 from kubegate.audit.policy import load_policy
 from kubegate.config import ConfigError, ServerConfig
+
+if TYPE_CHECKING:
+    from kubegate.audit.backends.log import Writer
 
 log = logging.getLogger("kubegate.audit")
 
@@ -29,6 +30,9 @@ def validate(config: ServerConfig) -> None:
     """The real AuditLogOptions.Validate checks, made only when the log backend is on."""
     if not config.audit_log_path:
         return
+    # the backends (log rotation, the webhook client) load only when a flag asks for them
+    from kubegate.audit.backends.log import FORMATS
+
     problems = []
     if config.audit_log_format not in FORMATS:
         problems.append(
@@ -60,6 +64,8 @@ def build_auditor(config: ServerConfig, *, observer: AuditObserver | None = None
     if observer is not None:
         auditor.observer = observer
     if config.audit_webhook_config_file is not None:
+        from kubegate.audit.backends.webhook import WebhookBackend
+
         webhook = WebhookBackend.from_file(
             config.audit_webhook_config_file,
             max_wait=config.audit_webhook_batch_max_wait,
@@ -69,11 +75,16 @@ def build_auditor(config: ServerConfig, *, observer: AuditObserver | None = None
         webhook.report_error = lambda plugin, count: auditor.observer.error(plugin, count)
         backends.append(webhook)
     if config.audit_log_path:
+        from kubegate.audit.backends.log import LogBackend
+
         backends.append(LogBackend(_log_writer(config), format=config.audit_log_format))
     return auditor
 
 
 def _log_writer(config: ServerConfig) -> Writer:
+    from kubegate.audit.backends.log import StdoutWriter
+    from kubegate.audit.backends.rotation import RotatingFile
+
     if config.audit_log_path == "-":
         return StdoutWriter()
     path = Path(config.audit_log_path)

@@ -8,7 +8,7 @@ and raises `AuthenticationConfigError` (naming the file and line) when its confi
 
 from __future__ import annotations
 
-from kubegate.authn import oidc, request_header, serviceaccount, webhook, x509
+from kubegate.authn import oidc, request_header, serviceaccount, x509
 from kubegate.authn.anonymous import AnonymousAuthenticator
 from kubegate.authn.authenticator import Authenticator
 from kubegate.authn.bearertoken import BearerTokenAuthenticator, WebSocketProtocolAuthenticator
@@ -76,10 +76,14 @@ def build_token_authenticator(
     jwt = oidc.authenticator(authentication or oidc.load(config), api_audiences=audiences)
     if jwt is not None:
         tokens.append(jwt)
-    # 5. webhook (--authentication-token-webhook-config-file), cached, last.
-    remote = webhook.from_config(config)
-    if remote is not None:
-        tokens.append(remote)
+    # 5. webhook (--authentication-token-webhook-config-file), cached, last; its client is
+    #    imported only when the flag is given.
+    if config.authentication_token_webhook_config_file is not None:
+        from kubegate.authn import webhook
+
+        remote = webhook.from_config(config)
+        if remote is not None:
+            tokens.append(remote)
     if not tokens:
         return None
     return TokenUnion(tokens)

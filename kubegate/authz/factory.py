@@ -10,27 +10,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kubegate.authz.abac.authorizer import ABACAuthorizer
 from kubegate.authz.always import AlwaysAllowAuthorizer, AlwaysDenyAuthorizer
 from kubegate.authz.authorizer import Authorizer
-from kubegate.authz.configuration import load_authorization_configuration
 from kubegate.authz.node.authorizer import NodeAuthorizer
 from kubegate.authz.privileged import PrivilegedGroupAuthorizer
 from kubegate.authz.rbac.authorizer import RBACAuthorizer
 from kubegate.authz.union import UnionAuthorizer
-from kubegate.authz.webhook.authorizer import WebhookAuthorizer, WebhookSettings
 from kubegate.config import ConfigError, ServerConfig
 from kubegate.registry.rest import GenericStore
 
 #: mode name -> constructor from the configuration and the store (RBAC reads roles from it)
 ModeFactory = Callable[[ServerConfig, GenericStore], Authorizer]
 
+
+# ABAC, the webhook authorizer and the --authorization-config decoder load only when asked for
+def _abac(config: ServerConfig, rest: GenericStore) -> Authorizer:
+    from kubegate.authz.abac.authorizer import ABACAuthorizer
+
+    return ABACAuthorizer.from_file(config.authorization_policy_file)
+
+
+def _webhook(config: ServerConfig, rest: GenericStore) -> Authorizer:
+    from kubegate.authz.webhook.authorizer import WebhookAuthorizer, WebhookSettings
+
+    return WebhookAuthorizer(WebhookSettings.from_flags(config))
+
+
 _MODES: dict[str, ModeFactory] = {
     "AlwaysAllow": lambda config, rest: AlwaysAllowAuthorizer(),
     "AlwaysDeny": lambda config, rest: AlwaysDenyAuthorizer(),
     "RBAC": lambda config, rest: RBACAuthorizer.for_store(rest.store),
-    "ABAC": lambda config, rest: ABACAuthorizer.from_file(config.authorization_policy_file),
-    "Webhook": lambda config, rest: WebhookAuthorizer(WebhookSettings.from_flags(config)),
+    "ABAC": _abac,
+    "Webhook": _webhook,
     "Node": lambda config, rest: NodeAuthorizer.for_store(rest.store),
 }
 
@@ -77,6 +88,9 @@ _REPLACED_FLAGS = (
 
 def _from_configuration_file(config: ServerConfig, *, rest: GenericStore) -> Authorizer:
     assert config.authorization_config is not None
+    from kubegate.authz.configuration import load_authorization_configuration
+    from kubegate.authz.webhook.authorizer import WebhookAuthorizer
+
     defaults = ServerConfig()
     if any(getattr(config, flag) != getattr(defaults, flag) for flag in _REPLACED_FLAGS):
         raise AuthorizationConfigError(

@@ -16,23 +16,45 @@ evaluation cannot be interrupted. The API is small:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from kubegate.cel.errors import (
     COST_LIMIT_EXCEEDED,
     CompileError,
     CostLimitExceeded,
     EvaluationError,
 )
-from kubegate.cel.program import (
+from kubegate.cel.limits import (
     MATCH_CONDITIONS_BUDGET,
     OUT_OF_BUDGET,
     PER_CALL_LIMIT,
     RUNTIME_BUDGET,
-    Activation,
-    Budget,
-    OutOfBudget,
-    Program,
-    compile,
 )
+
+if TYPE_CHECKING:
+    from kubegate.cel.program import (
+        Activation,
+        Budget,
+        OutOfBudget,
+        Program,
+        compile,
+    )
+
+# The engine (cel-cpp, protobuf, re2 and the Kubernetes libraries) costs ~80 ms to import, and
+# most servers never hold a CEL rule: `kubegate.cel.program` loads on the first use of a name
+# below (a policy, a CRD rule or a matchCondition), not when a caller imports `kubegate.cel`.
+_PROGRAM_NAMES = frozenset({"Activation", "Budget", "OutOfBudget", "Program", "compile"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PROGRAM_NAMES:
+        from kubegate.cel import program
+
+        value = getattr(program, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COST_LIMIT_EXCEEDED", "MATCH_CONDITIONS_BUDGET", "OUT_OF_BUDGET", "PER_CALL_LIMIT", "RUNTIME_BUDGET",

@@ -25,13 +25,7 @@ from kubegate.cel.errors import (
     compile_text,
     runtime_text,
 )
-
-#: kube-apiserver's limits (k8s.io/apiserver/pkg/apis/cel): per expression, per policy evaluation,
-#: and for all match conditions of a webhook or policy
-PER_CALL_LIMIT = 1_000_000
-RUNTIME_BUDGET = 10_000_000
-MATCH_CONDITIONS_BUDGET = 2_500_000
-OUT_OF_BUDGET = "validation failed due to running out of cost budget, no further validation rules will be run"
+from kubegate.cel.limits import OUT_OF_BUDGET, PER_CALL_LIMIT, RUNTIME_BUDGET
 
 
 class OutOfBudget(EvaluationError):

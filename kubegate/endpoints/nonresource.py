@@ -13,7 +13,6 @@ import orjson
 from aiohttp import web
 
 from kubegate.api import errors
-from kubegate.endpoints import openapi_v2
 from kubegate.endpoints.context import server_of
 from kubegate.endpoints.negotiation import Output, parse_accept
 from kubegate.endpoints.responses import json_response
@@ -88,6 +87,9 @@ async def apis(request: web.Request, parts: list[str]) -> web.StreamResponse:
 async def openapi(request: web.Request, parts: list[str]) -> web.StreamResponse:
     spec = server_of(request).openapi
     if parts[1:] == ["v2"]:
+        # the v2 document and its protobuf encoder load with the first request for it
+        from kubegate.endpoints import openapi_v2
+
         return await openapi_v2.serve(request)
     if len(parts) < 2 or parts[1] != "v3":
         return page_not_found()

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from kubegate.admission.attributes import AdmissionAttributes
-from kubegate.admission.webhook import calling, rules
+from kubegate.admission.webhook import rules
 from kubegate.admission.webhook.configuration import IF_NEEDED, Hook, WebhookSource
 from kubegate.admission.webhook.failures import (
     FAILED_OPEN_MUTATING,
@@ -110,6 +110,9 @@ class MutatingWebhookAdmission:
         return changed
 
     async def _mutate(self, hook: Hook, invocation: Invocation, attributes: AdmissionAttributes) -> bool:
+        # the HTTP side (review, services, client) loads with the first matching webhook
+        from kubegate.admission.webhook import calling
+
         spec, sub = attributes.spec, attributes.subresource
         self._default(spec, sub, attributes.obj)
         obj = typed(versioned(attributes.obj, spec, invocation.spec, sub), invocation.kind)

@@ -12,7 +12,7 @@ import asyncio
 import logging
 
 from kubegate.admission.attributes import AdmissionAttributes
-from kubegate.admission.webhook import calling, rules
+from kubegate.admission.webhook import rules
 from kubegate.admission.webhook.configuration import WebhookSource
 from kubegate.admission.webhook.failures import FAILED_OPEN_VALIDATING, CallingError, failed_closed
 from kubegate.admission.webhook.matching import Invocation, Matcher, typed, versioned
@@ -50,6 +50,9 @@ class ValidatingWebhookAdmission:
             raise failures[0]
 
     async def _call(self, index: int, invocation: Invocation, attributes: AdmissionAttributes) -> errors.StatusError | None:
+        # the HTTP side (review, services, client) loads with the first matching webhook
+        from kubegate.admission.webhook import calling
+
         hook, spec, sub = invocation.hook, attributes.spec, attributes.subresource
         obj = typed(versioned(attributes.obj, spec, invocation.spec, sub), invocation.kind)
         old = typed(versioned(attributes.old, spec, invocation.spec, sub), invocation.kind)

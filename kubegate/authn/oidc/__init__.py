@@ -10,7 +10,7 @@ standard claims), `claims` (user mapping), `authenticator` (all of it, per issue
 
 from __future__ import annotations
 
-from kubegate.authn.oidc import configfile, options, validation
+from kubegate.authn.oidc import options, validation
 from kubegate.authn.oidc.authenticator import JWTAuthenticator, build
 from kubegate.authn.oidc.options import (
     AnonymousAuthConfig,
@@ -37,6 +37,8 @@ def load(config: ServerConfig) -> AuthenticationConfiguration:
     else:
         if options.oidc_flags_set(config):
             raise OIDCConfigError("authentication-config file and oidc-* flags are mutually exclusive")
+        from kubegate.authn.oidc import configfile
+
         loaded = configfile.load(config.authentication_config)
         # kubegate cannot tell a given --anonymous-auth=true from the default; false it can.
         if loaded.anonymous is not None and not config.anonymous_auth:

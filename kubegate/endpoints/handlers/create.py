@@ -18,12 +18,12 @@ from kubegate.endpoints.handlers.common import dry_run, resolve_target
 from kubegate.endpoints.handlers.managers import tracker
 from kubegate.endpoints.responses import stored_response
 from kubegate.endpoints.state import VirtualHandler
-from kubegate.endpoints.virtual import podexec, portforward
+from kubegate.endpoints.virtual import podstreams
 
 #: POSTs that open a stream (SPDY exec/attach/portforward of older kubectl), answered by their handler
 STREAMED_POSTS: dict[tuple[str, str, str], VirtualHandler] = {
-    ("", "pods", "exec"): podexec.connect, ("", "pods", "attach"): podexec.connect,
-    ("", "pods", "portforward"): portforward.connect,
+    ("", "pods", "exec"): podstreams.connect_exec, ("", "pods", "attach"): podstreams.connect_exec,
+    ("", "pods", "portforward"): podstreams.connect_portforward,
 }
 
 

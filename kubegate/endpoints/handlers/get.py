@@ -15,15 +15,14 @@ from kubegate.endpoints.handlers.tabling import table_response
 from kubegate.endpoints.negotiation import Output
 from kubegate.endpoints.responses import stored_response, value_response
 from kubegate.endpoints.state import VirtualHandler
-from kubegate.endpoints.virtual import podexec, portforward
-from kubegate.endpoints.virtual.podlogs import get_log
+from kubegate.endpoints.virtual import podstreams
 
 #: GET handlers of subresources that are not objects, by (group, plural, subresource)
 STREAMED: dict[tuple[str, str, str], VirtualHandler] = {
-    ("", "pods", "log"): get_log,
-    ("", "pods", "exec"): podexec.connect,  # WebSocket upgrades
-    ("", "pods", "attach"): podexec.connect,
-    ("", "pods", "portforward"): portforward.connect,
+    ("", "pods", "log"): podstreams.get_log,
+    ("", "pods", "exec"): podstreams.connect_exec,  # WebSocket upgrades
+    ("", "pods", "attach"): podstreams.connect_exec,
+    ("", "pods", "portforward"): podstreams.connect_portforward,
 }
 
 

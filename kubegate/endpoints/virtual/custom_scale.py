@@ -16,7 +16,6 @@ from kubegate.api import errors
 from kubegate.endpoints.handlers.common import Target
 from kubegate.endpoints.virtual.scale import SCALE_API_VERSION, update_scale
 from kubegate.endpoints.virtual.subresource import Transform
-from kubegate.registry.customresources.cr_strategy import nested
 from kubegate.registry.rest import GenericStore
 
 _METADATA = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
@@ -54,6 +53,9 @@ class CustomResourceScale:
 
     @staticmethod
     def _read(obj: dict[str, Any], path: str, kind: type, kind_name: str) -> Any:
+        # custom resources' strategy module loads with the first CRD, not at start-up
+        from kubegate.registry.customresources.cr_strategy import nested
+
         value, problem = nested(obj, path, kind, kind_name)
         if problem:
             raise errors.internal(problem)

@@ -23,7 +23,6 @@ from kubegate.api.deleteoptions import DeleteOptions
 from kubegate.api.errors import FieldError
 from kubegate.api.user import UserInfo
 from kubegate.registry.customresources import definition
-from kubegate.registry.customresources.crd_validation import validate_crd, validate_status_update
 from kubegate.registry.spec import ResourceSpec
 from kubegate.storage.cacher import Cacher
 from kubegate.storage.interface import Preconditions, Stored, replacing
@@ -63,15 +62,26 @@ def _with_storage_version(status: Obj, crd: Obj) -> None:
 
 
 class CRDHooks:
-    """PrepareForCreate/Update and Validate of customresourcedefinitions (WriteHooks)."""
+    """PrepareForCreate/Update and Validate of customresourcedefinitions (WriteHooks).
+
+    CRD validation (structural schemas, CEL rules, the OpenAPI validator) is imported by the
+    first CRD written, not at start-up: most servers never see one.
+    """
 
     def before_create(self, obj: Obj, *, user: UserInfo | None) -> list[FieldError]:
         status: Obj = {"acceptedNames": {"plural": "", "kind": ""}}
         _with_storage_version(status, obj)
         obj["status"] = status
+        from kubegate.registry.customresources.crd_validation import validate_crd
+
         return validate_crd(obj)
 
     def before_update(self, obj: Obj, old: Obj, *, sent: Obj, subresource: str) -> list[FieldError]:
+        from kubegate.registry.customresources.crd_validation import (
+            validate_crd,
+            validate_status_update,
+        )
+
         if subresource == "status":
             return validate_status_update(obj)
         status = copy.deepcopy(old.get("status")) if isinstance(old.get("status"), dict) else {}

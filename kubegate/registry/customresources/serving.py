@@ -16,7 +16,6 @@ from typing import Any
 
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.customresources import definition
-from kubegate.registry.customresources.cr_strategy import strategy_for_version
 from kubegate.registry.customresources.resources import specs_for, version_priority
 from kubegate.registry.openapi import OpenAPIV3
 from kubegate.registry.rest import GenericStore
@@ -63,6 +62,10 @@ class Serving:
             if group in self._builtin_groups:
                 log.warning("not serving %s: group %s is built in", crd["metadata"]["name"], group)
                 continue
+            # custom resources' strategies (schema validation, pruning, CEL rules) are imported
+            # by the first established CRD, not at start-up
+            from kubegate.registry.customresources.cr_strategy import strategy_for_version
+
             for spec in specs_for(crd):
                 version = definition.version_of(crd, spec.version) or {}
                 rows.setdefault(group, []).append(spec)
