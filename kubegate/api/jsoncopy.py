@@ -1,4 +1,5 @@
-"""A deep copy of a JSON value (dicts, lists, strings, numbers, booleans, None), for writes.
+"""A deep copy of a JSON value (dicts, lists, strings, numbers, booleans, None), for writes,
+and its depth.
 
 `copy.deepcopy` keeps a memo of every container and dispatches on each value's type through
 its registry: three times slower on the objects a write copies. This copies plain dicts and
@@ -24,3 +25,18 @@ def json_copy(value: Any) -> Any:
     if kind in _SCALARS:
         return value
     return copy.deepcopy(value)
+
+
+def json_depth(value: Any) -> int:
+    """How many containers deep `value` nests (0 for a scalar), walked without recursion."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in item)
+    return deepest

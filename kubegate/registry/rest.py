@@ -19,7 +19,7 @@ import orjson
 from kubegate.api import errors, meta
 from kubegate.api.deleteoptions import DeleteOptions
 from kubegate.api.errors import CAUSE_FORBIDDEN, FieldError
-from kubegate.api.jsoncopy import json_copy
+from kubegate.api.jsoncopy import json_copy, json_depth
 from kubegate.api.listoptions import ListOptions
 from kubegate.api.mergepatch import copy_json
 from kubegate.api.user import UserInfo
@@ -72,18 +72,6 @@ def copy_object(spec: ResourceSpec, body: dict[str, Any]) -> dict[str, Any]:
 
     copied: dict[str, Any] = copy_json(body, too_deep=too_deep, max_depth=MAX_OBJECT_DEPTH)
     return copied
-
-
-def _within_depth(value: Any, limit: int = MAX_OBJECT_DEPTH) -> bool:
-    """Whether `value` nests at most `limit` containers deep (iteratively: it may be far deeper)."""
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if depth > limit:
-            return False
-        children = item.values() if isinstance(item, dict) else item
-        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return True
 
 
 class GenericStore:
@@ -400,7 +388,7 @@ class GenericStore:
                     obj["metadata"].pop("annotations", None)
             return obj
         # a body the patch engine built is ours already, but its depth is checked all the same
-        obj = body if owned and _within_depth(body) else copy_object(spec, body)
+        obj = body if owned and json_depth(body) <= MAX_OBJECT_DEPTH else copy_object(spec, body)
         obj["apiVersion"], obj["kind"] = spec.api_version, spec.kind
         if strategy.on_write is not None:
             strategy.on_write(obj)

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from kubegate.api import errors
+from kubegate.api.jsoncopy import json_depth
 from kubegate.api.mergepatch import copy_json
 from kubegate.api.strategicpatch.errors import Answer, PatchError
 from kubegate.api.strategicpatch.merge import merge_map
@@ -32,7 +33,7 @@ _DIRECTIVE_PREFIXES = ("$patch", "$retainKeys", "$setElementOrder/", "$deleteFro
 
 def apply_patch(original: dict[str, Any], patch: dict[str, Any], schema: PatchSchema) -> dict[str, Any]:
     """The object `patch` turns `original` into; neither argument is changed."""
-    if _depth(patch) > MAX_PATCH_DEPTH:
+    if json_depth(patch) > MAX_PATCH_DEPTH:
         raise PatchError(f"the patch nests deeper than {MAX_PATCH_DEPTH} levels", Answer.BAD_REQUEST)
     live = copy_json(original)
     changes = copy_json(patch)
@@ -42,20 +43,6 @@ def apply_patch(original: dict[str, Any], patch: dict[str, Any], schema: PatchSc
         raise errors.bad_request("the patch nests too deeply") from None
     _drop_directive_keys(result)
     return result
-
-
-def _depth(value: Any) -> int:
-    deepest = 0
-    pending: list[tuple[Any, int]] = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict):
-            deepest = max(deepest, depth)
-            pending.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            deepest = max(deepest, depth)
-            pending.extend((child, depth + 1) for child in item)
-    return deepest
 
 
 def _drop_directive_keys(value: Any) -> None:
