@@ -67,3 +67,12 @@ def test_labels_default_and_fail_safely() -> None:
     assert str(policy.enforce) == "restricted:latest"  # a bad enforce level fails closed
     assert [error.field for error in errors] == [
         "metadata.labels[pod-security.kubernetes.io/enforce]", "metadata.labels[pod-security.kubernetes.io/warn-version]"]
+
+
+def test_probe_hosts_from_1_34() -> None:
+    probed = spec({"name": "a", "livenessProbe": {"httpGet": {"host": "10.0.0.1", "port": 80}},
+                   "lifecycle": {"preStop": {"tcpSocket": {"host": "example.com", "port": 1}}}},
+                  {"name": "b", "readinessProbe": {"tcpSocket": {"host": "10.0.0.1", "port": 2}}})
+    assert Evaluator(33).evaluate(LevelVersion("baseline"), {}, probed).details == ""
+    assert Evaluator(34).evaluate(LevelVersion("baseline"), {}, probed).details == (
+        'probe or lifecycle host (containers "a", "b" use probe or lifecycle hosts "10.0.0.1", "example.com")')

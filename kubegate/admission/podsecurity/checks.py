@@ -76,6 +76,11 @@ def containers_phrase(names: list[str]) -> str:
     return f"{plural('container', 'containers', len(names))} {quoted(names)}"
 
 
+def uses(users: str, count: int, thing: str, things: str, values: list[str], listed: str) -> str:
+    """`container "a" uses hostPort 80` / `volumes "a", "b" use restricted volume types "nfs", "rbd"`."""
+    return f"{users} {plural('uses', 'use', count)} {plural(thing, things, len(values))} {listed}"
+
+
 def _setters(pod_bad: bool, bad_containers: list[str]) -> list[str]:
     return (["pod"] if pod_bad else []) + ([containers_phrase(bad_containers)] if bad_containers else [])
 
@@ -168,9 +173,9 @@ def host_ports(meta: dict[str, Any], spec: dict[str, Any]) -> Result:
             ports.update(str(port) for port in used)
     if not bad_containers:
         return None
-    return "hostPort", (
-        f"{containers_phrase(bad_containers)} {plural('uses', 'use', len(bad_containers))} "
-        f"{plural('hostPort', 'hostPorts', len(ports))} {', '.join(sorted(ports))}")
+    listed = sorted(ports)
+    return "hostPort", uses(containers_phrase(bad_containers), len(bad_containers), "hostPort", "hostPorts", listed,
+                            ", ".join(listed))
 
 
 def host_process(meta: dict[str, Any], spec: dict[str, Any]) -> Result:
@@ -296,9 +301,10 @@ def host_probes_and_lifecycle(meta: dict[str, Any], spec: dict[str, Any]) -> Res
                 forbidden.update(found)
     if not bad_containers:
         return None
-    return "probe or lifecycle host", (
-        f"{containers_phrase(sorted(bad_containers))} {plural('uses', 'use', len(bad_containers))} "
-        f"{plural('probe or lifecycle host', 'probe or lifecycle hosts', len(forbidden))} {quoted(sorted(forbidden))}")
+    hosts_used = sorted(forbidden)
+    return "probe or lifecycle host", uses(
+        containers_phrase(sorted(bad_containers)), len(bad_containers), "probe or lifecycle host",
+        "probe or lifecycle hosts", hosts_used, quoted(hosts_used))
 
 
 # restricted ------------------------------------------------------------------------------
@@ -342,10 +348,10 @@ def restricted_volumes(meta: dict[str, Any], spec: dict[str, Any]) -> Result:
         types.add(next((source for source in KNOWN_VOLUME_SOURCES if source in volume), "unknown"))
     if not bad_volumes:
         return None
-    return "restricted volume types", (
-        f"{plural('volume', 'volumes', len(bad_volumes))} {quoted(bad_volumes)} "
-        f"{plural('uses', 'use', len(bad_volumes))} "
-        f"{plural('restricted volume type', 'restricted volume types', len(types))} {quoted(sorted(types))}")
+    kinds = sorted(types)
+    return "restricted volume types", uses(
+        f"{plural('volume', 'volumes', len(bad_volumes))} {quoted(bad_volumes)}", len(bad_volumes),
+        "restricted volume type", "restricted volume types", kinds, quoted(kinds))
 
 
 def run_as_non_root(meta: dict[str, Any], spec: dict[str, Any]) -> Result:
