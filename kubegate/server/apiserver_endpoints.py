@@ -13,10 +13,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from kubegate.api import errors
 from kubegate.registry.catalog import Catalog
 from kubegate.registry.rest import GenericStore
 from kubegate.registry.spec import ResourceSpec
+from kubegate.server import bootstrap
 
 NAME = "kubernetes"
 NAMESPACE = "default"
@@ -57,13 +57,9 @@ async def reconcile(rest: GenericStore, catalog: Catalog, *, host: str, port: in
 
 
 async def _ensure(rest: GenericStore, spec: ResourceSpec, wanted: dict[str, Any], fields: tuple[str, ...]) -> None:
-    live = rest.find(spec, NAMESPACE, NAME)
+    """Create the object, or bring the named fields of the live one to what is wanted."""
+    live = await bootstrap.ensure(rest, spec, NAMESPACE, wanted)
     if live is None:
-        try:
-            await rest.create(spec, NAMESPACE, wanted)
-        except errors.StatusError as error:
-            if error.code != 409:  # another process wrote it first
-                raise
         return
     if all(live.obj.get(field) == wanted[field] for field in fields):
         return

@@ -14,6 +14,7 @@ from typing import Any
 
 from kubegate.api import errors
 from kubegate.registry.catalog import Catalog
+from kubegate.registry.objects import Stored
 from kubegate.registry.rest import GenericStore
 from kubegate.registry.services.ranges import IPRange
 from kubegate.registry.spec import ResourceSpec
@@ -76,19 +77,23 @@ async def seed(
     services = catalog.lookup("", "v1", "services")
     assert namespaces is not None and services is not None
     for name in SYSTEM_NAMESPACES:
-        await _ensure(rest, namespaces, "", {"metadata": {"name": name}})
-    await _ensure(rest, services, "default", kubernetes_service(service_cluster_ip_range, secure_port))
+        await ensure(rest, namespaces, "", {"metadata": {"name": name}})
+    await ensure(rest, services, "default", kubernetes_service(service_cluster_ip_range, secure_port))
     priority_classes = catalog.lookup("scheduling.k8s.io", "v1", "priorityclasses")
     if priority_classes is not None:
         for priority_class in SYSTEM_PRIORITY_CLASSES:
-            await _ensure(rest, priority_classes, "", priority_class)
+            await ensure(rest, priority_classes, "", priority_class)
 
 
-async def _ensure(rest: GenericStore, spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> None:
-    if rest.find(spec, namespace, obj["metadata"]["name"]) is not None:
-        return
+async def ensure(rest: GenericStore, spec: ResourceSpec, namespace: str, obj: dict[str, Any]) -> Stored | None:
+    """Create `obj` unless it exists; the live object when it did (None when this call created it,
+    or another process starting beside this one did: the loser's create is a quiet 409)."""
+    live = rest.find(spec, namespace, obj["metadata"]["name"])
+    if live is not None:
+        return live
     try:
         await rest.create(spec, namespace, obj)
     except errors.StatusError as error:
-        if error.code != 409:  # another process created it first
+        if error.code != 409:
             raise
+    return None
